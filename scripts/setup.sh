@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages sc-agent builds with, when any is missing, then configures and
+# builds one CMake preset. Usage: scripts/setup.sh [release|debug|asan]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+preset="${1:-release}"
+packages=(
+    g++ cmake make pkg-config ccache git curl python3
+    libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
+    libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev libcli11-dev libssl-dev
+    libsystemd-dev
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+        missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -q
+    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
+jobs="${SC_AGENT_JOBS:-$(nproc)}"
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$jobs"
