@@ -1,0 +1,80 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/duration.hpp"
+#include "config/secret.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace scagent::config {
+
+using namespace std::chrono_literals;
+
+// agent.yaml, as fixed by spec/agent-interface.md. Defaults live here and nowhere else.
+
+struct RegistryAuth {
+    std::string username;  ///< RBAC is on when set
+    Secret password;
+};
+
+struct TlsSettings {
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
+    bool verify = true;
+};
+
+struct RegistrySettings {
+    std::vector<std::string> addresses{"http://127.0.0.1:30100"};
+    std::string project = "default";
+    std::string domain = "default";
+    RegistryAuth auth;
+    TlsSettings tls;
+    Duration refresh_interval = 30s;
+    bool watch = true;
+};
+
+struct ConfigCenterSettings {
+    std::vector<std::string> addresses{"http://127.0.0.1:30110"};  ///< empty: no remote governance
+};
+
+struct ListenSettings {
+    std::string proxy = "127.0.0.1:30101";
+    std::string api = "127.0.0.1:30102";
+    std::string metrics;  ///< optional extra listener serving /metrics only
+};
+
+struct CacheSettings {
+    std::string snapshot_path = "/var/lib/sc-agent/cache.json";  ///< empty: no disk snapshot
+};
+
+struct DrainSettings {
+    Duration delay = 5s;
+    Duration timeout = 30s;
+};
+
+enum class LogFormat { kText, kJson };
+
+struct LogSettings {
+    std::string level = "info";  ///< trace | debug | info | warn | error | critical | off
+    LogFormat format = LogFormat::kText;
+};
+
+struct AgentConfig {
+    std::string source_file;  ///< where it was read from (for messages)
+    RegistrySettings registry;
+    ConfigCenterSettings config_center;
+    std::vector<std::string> services{"/etc/sc-agent/services.d"};  ///< as written (unresolved)
+    std::string governance_file;
+    ListenSettings listen;
+    CacheSettings cache;
+    DrainSettings drain;
+    LogSettings log;
+    int threads = 1;
+};
+
+/// Reads agent.yaml's root mapping into `config`; problems go to the reader's diagnostics.
+void parse_agent_config(MapReader& root, AgentConfig& config);
+
+}  // namespace scagent::config
