@@ -7,7 +7,7 @@ namespace scagent::plugins {
 /// Monotonic time source injected into every policy, lease table and cache so that tests can
 /// move time by hand instead of sleeping. Implementations must be thread-safe.
 class Clock {
-public:
+  public:
     using Duration = std::chrono::steady_clock::duration;
     using TimePoint = std::chrono::steady_clock::time_point;
 
@@ -17,7 +17,7 @@ public:
 
 /// The real monotonic clock.
 class SteadyClock final : public Clock {
-public:
+  public:
     TimePoint now() const noexcept override { return std::chrono::steady_clock::now(); }
 };
 

@@ -1,0 +1,109 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "plugins/api/clock.hpp"
+#include "plugins/governance/common.hpp"
+
+namespace scagent::plugins::governance {
+
+enum class SlidingWindowType { kCountBased, kTimeBased };
+
+/// `servicecomb.circuitBreaker.<name>` and `servicecomb.instanceIsolation.<name>` share this
+/// shape (spec §4.3).
+struct CircuitBreakerConfig {
+    PolicyMeta meta;
+    double failure_rate_threshold = 50;
+    double slow_call_rate_threshold = 100;
+    Duration slow_call_duration_threshold = std::chrono::milliseconds(60000);
+    Duration wait_duration_in_open_state = std::chrono::milliseconds(60000);
+    int permitted_calls_in_half_open_state = 10;
+    int minimum_number_of_calls = 100;
+    SlidingWindowType sliding_window_type = SlidingWindowType::kTimeBased;
+    int sliding_window_size = 100;  // calls (COUNT_BASED) or seconds (TIME_BASED)
+    std::vector<std::string> record_failure_status{"502", "503"};
+    bool force_closed = false;
+    bool force_open = false;
+
+    bool operator==(const CircuitBreakerConfig&) const = default;
+};
+
+std::shared_ptr<const CircuitBreakerConfig> parse_circuit_breaker(const YAML::Node& root,
+                                                                  std::string name,
+                                                                  ItemErrors& errors);
+
+enum class BreakerState { kClosed, kOpen, kHalfOpen, kForcedOpen, kForcedClosed };
+
+std::string_view breaker_state_name(BreakerState state) noexcept;
+
+/// The closed → open → half-open → closed machine of resilience4j, fed by call outcomes.
+///
+/// Invariants:
+/// 1. Outcomes count only when recorded in the state that granted them; late results of calls
+///    admitted before a transition are dropped.
+/// 2. Closed: the window holds the last `slidingWindowSize` calls (COUNT_BASED) or the calls of
+///    the last `slidingWindowSize` whole seconds (TIME_BASED); it is only judged once it holds
+///    `minimumNumberOfCalls` (capped at the window size for COUNT_BASED).
+/// 3. Half-open: exactly `permittedNumberOfCallsInHalfOpenState` calls are let through; their
+///    rates decide between open and closed.
+/// Thread-safe: one mutex per breaker.
+class CircuitBreaker {
+  public:
+    CircuitBreaker(std::shared_ptr<const CircuitBreakerConfig> config, Clock& clock);
+
+    /// Asks to make a call; in half-open this consumes one of the permitted calls.
+    bool try_acquire() noexcept;
+    /// Gives back a permission whose call was never made (cancelled before sending).
+    void release() noexcept;
+    /// Reports the result of a call that `try_acquire` admitted.
+    void record(const CallOutcome& outcome) noexcept;
+
+    BreakerState state() const noexcept;
+    /// Would `try_acquire` refuse right now? Does not change state.
+    bool rejecting() const noexcept;
+    const CircuitBreakerConfig& config() const noexcept { return *config_; }
+
+  private:
+    struct Counts {
+        std::int64_t calls = 0;
+        std::int64_t failures = 0;
+        std::int64_t slow = 0;
+    };
+    struct Bucket {
+        std::int64_t second = -1;
+        Counts counts;
+    };
+
+    bool is_failure(const CallOutcome& outcome) const noexcept;
+    bool over_threshold(const Counts& counts) const noexcept;
+    void add_to_window(bool failure, bool slow, Clock::TimePoint now);
+    void expire_buckets(std::int64_t second);
+    void transition(BreakerState to, Clock::TimePoint now);
+    bool open_elapsed(Clock::TimePoint now) const noexcept;
+
+    std::shared_ptr<const CircuitBreakerConfig> config_;
+    Clock& clock_;
+    Clock::TimePoint epoch_;
+    mutable std::mutex mutex_;
+    BreakerState state_ = BreakerState::kClosed;
+    Clock::TimePoint opened_at_{};
+    // Closed window: totals plus either a ring of calls or a ring of one-second buckets.
+    Counts window_;
+    std::vector<std::uint8_t> ring_;  // bit 0 failure, bit 1 slow
+    std::size_t ring_next_ = 0;
+    std::size_t ring_used_ = 0;
+    std::vector<Bucket> buckets_;
+    std::int64_t last_second_ = -1;
+    // Half-open trial.
+    int half_open_issued_ = 0;
+    Counts half_open_;
+};
+
+}  // namespace scagent::plugins::governance

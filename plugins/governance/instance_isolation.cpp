@@ -1,0 +1,66 @@
+#include "plugins/governance/instance_isolation.hpp"
+
+#include <set>
+
+namespace scagent::plugins::governance {
+
+std::shared_ptr<CircuitBreaker> InstanceIsolation::breaker(std::string_view instance_id) {
+    std::lock_guard lock(mutex_);
+    auto it = breakers_.find(instance_id);
+    if (it == breakers_.end()) {
+        it = breakers_
+                 .emplace(std::string(instance_id),
+                          std::make_shared<CircuitBreaker>(config_, clock_))
+                 .first;
+    }
+    return it->second;
+}
+
+std::shared_ptr<CircuitBreaker> InstanceIsolation::find(std::string_view instance_id) const {
+    std::lock_guard lock(mutex_);
+    auto it = breakers_.find(instance_id);
+    return it == breakers_.end() ? nullptr : it->second;
+}
+
+bool InstanceIsolation::try_acquire(std::string_view instance_id) {
+    return breaker(instance_id)->try_acquire();
+}
+
+void InstanceIsolation::record(std::string_view instance_id, const CallOutcome& outcome) {
+    breaker(instance_id)->record(outcome);
+}
+
+void InstanceIsolation::add_isolated(Excluded& excluded) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, breaker] : breakers_) {
+        if (breaker->rejecting()) {
+            excluded.ids.insert(id);
+        }
+    }
+}
+
+Excluded InstanceIsolation::isolated() const {
+    Excluded excluded;
+    add_isolated(excluded);
+    return excluded;
+}
+
+BreakerState InstanceIsolation::state(std::string_view instance_id) const {
+    auto b = find(instance_id);
+    if (b) {
+        return b->state();
+    }
+    // An instance never called has the state a fresh breaker would have.
+    return CircuitBreaker(config_, clock_).state();
+}
+
+void InstanceIsolation::retain_only(std::span<const Instance> live) {
+    std::set<std::string_view> ids;
+    for (const auto& instance : live) {
+        ids.insert(instance.instance_id);
+    }
+    std::lock_guard lock(mutex_);
+    std::erase_if(breakers_, [&](const auto& entry) { return ids.count(entry.first) == 0; });
+}
+
+}  // namespace scagent::plugins::governance

@@ -1,0 +1,238 @@
+#include "plugins/governance/snapshot.hpp"
+
+#include <algorithm>
+
+namespace scagent::plugins::governance {
+
+std::string_view item_status_name(ItemStatus status) noexcept {
+    switch (status) {
+        case ItemStatus::kApplied:
+            return "applied";
+        case ItemStatus::kRejected:
+            return "rejected";
+        case ItemStatus::kIgnored:
+            return "ignored";
+    }
+    return "unknown";
+}
+
+namespace {
+
+const PolicyMeta* meta_of(const AnyConfig& config) {
+    return std::visit(
+        [](const auto& ptr) -> const PolicyMeta* {
+            using T = std::decay_t<decltype(ptr)>;
+            if constexpr (std::is_same_v<T, std::monostate> ||
+                          std::is_same_v<T, std::shared_ptr<const RouteRuleConfig>>) {
+                return nullptr;
+            } else {
+                return &ptr->meta;
+            }
+        },
+        config);
+}
+
+template <class Config>
+void sort_policies(std::vector<std::shared_ptr<const Config>>& list) {
+    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+        return std::tie(a->meta.order, a->meta.name) < std::tie(b->meta.order, b->meta.name);
+    });
+}
+
+}  // namespace
+
+std::shared_ptr<const GovernanceSnapshot> GovernanceSnapshot::build(
+    std::span<const GovernanceInput> inputs, LocalService local) {
+    auto snapshot = std::make_shared<GovernanceSnapshot>();
+    auto& s = *snapshot;
+    s.local_ = std::move(local);
+    for (Kind kind : governance_kinds()) {
+        s.counts_[std::string(kind_name(kind))] = KindCounts{};
+    }
+    // Invariant 1: find, for each key, the input that wins (the last one).
+    std::map<std::string_view, std::size_t> winner;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        winner[inputs[i].key] = i;
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const auto& input = inputs[i];
+        ItemReport report;
+        report.key = input.key;
+        report.source = input.source;
+        const std::size_t last = winner[input.key];
+        if (last != i) {
+            report.kind = "other";
+            report.notes.push_back("overridden by the item from " + inputs[last].source);
+            s.items_.push_back(std::move(report));
+            continue;
+        }
+        ParsedItem parsed = parse_item(input.key, input.value);
+        report.kind = std::string(kind_name(parsed.kind));
+        report.name = parsed.name;
+        report.notes = parsed.warnings;
+        if (parsed.kind == Kind::kOther) {
+            report.notes.push_back(parsed.ignored_reason);
+        } else if (!parsed.ok()) {
+            report.status = ItemStatus::kRejected;
+            report.errors = parsed.rendered_errors();
+            s.counts_[report.kind].rejected += 1;
+        } else if (const PolicyMeta* meta = meta_of(parsed.config);
+                   meta && !meta->services.admits(s.local_.name, s.local_.version)) {
+            report.notes.push_back("services '" + meta->services.to_string() +
+                                   "' does not include " + s.local_.name + ":" + s.local_.version);
+            s.counts_[report.kind].ignored += 1;
+        } else {
+            report.status = ItemStatus::kApplied;
+            s.apply(parsed);
+            s.counts_[report.kind].loaded += 1;
+        }
+        s.items_.push_back(std::move(report));
+    }
+    sort_policies(s.retries_);
+    sort_policies(s.rate_limits_);
+    sort_policies(s.circuit_breakers_);
+    sort_policies(s.isolations_);
+    sort_policies(s.bulkheads_);
+    sort_policies(s.loadbalances_);
+    sort_policies(s.fault_injections_);
+    return snapshot;
+}
+
+void GovernanceSnapshot::apply(const ParsedItem& item) {
+    using std::get;
+    switch (item.kind) {
+        case Kind::kMatchGroup:
+            match_groups_[item.name] = get<std::shared_ptr<const MatchGroupConfig>>(item.config);
+            break;
+        case Kind::kMarker:
+            markers_[item.name] = get<std::shared_ptr<const MatchGroupConfig>>(item.config);
+            break;
+        case Kind::kRetry:
+            retries_.push_back(get<std::shared_ptr<const RetryConfig>>(item.config));
+            break;
+        case Kind::kRateLimiting:
+            rate_limits_.push_back(get<std::shared_ptr<const RateLimitConfig>>(item.config));
+            break;
+        case Kind::kCircuitBreaker:
+            circuit_breakers_.push_back(
+                get<std::shared_ptr<const CircuitBreakerConfig>>(item.config));
+            break;
+        case Kind::kInstanceIsolation:
+            isolations_.push_back(get<std::shared_ptr<const CircuitBreakerConfig>>(item.config));
+            break;
+        case Kind::kBulkhead:
+            bulkheads_.push_back(get<std::shared_ptr<const BulkheadConfig>>(item.config));
+            break;
+        case Kind::kLoadBalance:
+            loadbalances_.push_back(get<std::shared_ptr<const LoadBalanceConfig>>(item.config));
+            break;
+        case Kind::kFaultInjection:
+            fault_injections_.push_back(
+                get<std::shared_ptr<const FaultInjectionConfig>>(item.config));
+            break;
+        case Kind::kRouteRule:
+            route_rules_[item.name] = get<std::shared_ptr<const RouteRuleConfig>>(item.config);
+            break;
+        case Kind::kGlobalRouteRule:
+            global_route_rule_ = get<std::shared_ptr<const RouteRuleConfig>>(item.config);
+            break;
+        case Kind::kOther:
+            break;
+    }
+}
+
+std::shared_ptr<const MatchGroupConfig> GovernanceSnapshot::match_group(
+    std::string_view name) const {
+    auto it = match_groups_.find(name);
+    return it == match_groups_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const MatchGroupConfig> GovernanceSnapshot::marker(std::string_view name) const {
+    auto it = markers_.find(name);
+    return it == markers_.end() ? nullptr : it->second;
+}
+
+bool GovernanceSnapshot::group_matches(std::string_view name, const RequestView& request) const {
+    auto group = match_group(name);
+    return group && group->matches(request);
+}
+
+template <class Config>
+std::shared_ptr<const Config> GovernanceSnapshot::first_match(const PolicyList<Config>& list,
+                                                              const RequestView& request) const {
+    for (const auto& policy : list) {
+        if (group_matches(policy->meta.name, request)) {
+            return policy;
+        }
+    }
+    return nullptr;
+}
+
+std::shared_ptr<const RetryConfig> GovernanceSnapshot::retry_for(const RequestView& r) const {
+    return first_match(retries_, r);
+}
+
+std::shared_ptr<const RateLimitConfig> GovernanceSnapshot::rate_limit_for(
+    const RequestView& request) const {
+    for (const auto& policy : rate_limits_) {
+        if (policy->dialect == MatchDialect::kJava) {
+            if (group_matches(policy->meta.name, request)) {
+                return policy;
+            }
+            continue;
+        }
+        // go-chassis names its marker; a java matchGroup of that name is accepted as well.
+        auto group = marker(policy->match);
+        if (!group) {
+            group = match_group(policy->match);
+        }
+        if (group && group->matches(request)) {
+            return policy;
+        }
+    }
+    return nullptr;
+}
+
+std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::circuit_breaker_for(
+    const RequestView& r) const {
+    return first_match(circuit_breakers_, r);
+}
+
+std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::instance_isolation_for(
+    const RequestView& r) const {
+    return first_match(isolations_, r);
+}
+
+std::shared_ptr<const BulkheadConfig> GovernanceSnapshot::bulkhead_for(const RequestView& r) const {
+    return first_match(bulkheads_, r);
+}
+
+std::shared_ptr<const LoadBalanceConfig> GovernanceSnapshot::loadbalance_for(
+    const RequestView& r) const {
+    return first_match(loadbalances_, r);
+}
+
+std::shared_ptr<const FaultInjectionConfig> GovernanceSnapshot::fault_injection_for(
+    const RequestView& r) const {
+    return first_match(fault_injections_, r);
+}
+
+std::shared_ptr<const RouteRuleConfig> GovernanceSnapshot::route_rule_for(
+    std::string_view target_service) const {
+    auto it = route_rules_.find(target_service);
+    return it != route_rules_.end() ? it->second : global_route_rule_;
+}
+
+RouteResult GovernanceSnapshot::route(std::span<const Instance* const> candidates,
+                                      const RequestView& request, const Excluded& excluded,
+                                      Rng& rng) const {
+    auto rule = route_rule_for(request.service_name);
+    if (!rule) {
+        return RouteResult{RouteOutcome::kNoRule, {candidates.begin(), candidates.end()}};
+    }
+    RouteContext context{local_.name, local_.version,
+                         [this](std::string_view name) { return marker(name); }};
+    return select_route(*rule, candidates, request, excluded, rng, context);
+}
+
+}  // namespace scagent::plugins::governance

@@ -1,0 +1,137 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugins/api/instance.hpp"
+#include "plugins/api/request_view.hpp"
+#include "plugins/api/rng.hpp"
+#include "plugins/governance/item_parser.hpp"
+
+namespace scagent::plugins::governance {
+
+/// One kie item (or governance_file entry) as delivered; `source` says where it came from,
+/// e.g. "kie:service" or "file:/etc/sc-agent/governance.yaml".
+struct GovernanceInput {
+    std::string key;
+    std::string value;
+    std::string source;
+};
+
+struct LocalService {
+    std::string name;
+    std::string version;
+};
+
+enum class ItemStatus {
+    kApplied,
+    kRejected,  // failed validation; `errors` says why
+    kIgnored,   // valid or not ours: filtered by `services`, overridden, or not a kind we apply
+};
+
+std::string_view item_status_name(ItemStatus status) noexcept;
+
+/// What `/v1/agent/governance` shows for one item.
+struct ItemReport {
+    std::string key;
+    std::string source;
+    std::string kind;  // kind_name(), "other" for keys sc-agent does not apply
+    std::string name;
+    ItemStatus status = ItemStatus::kIgnored;
+    std::vector<std::string> errors;  // rendered `<key>:<line>:<col>: <path>: <message>`
+    std::vector<std::string> notes;   // warnings and reasons for kIgnored
+};
+
+struct KindCounts {
+    std::size_t loaded = 0;
+    std::size_t rejected = 0;
+    std::size_t ignored = 0;
+};
+
+/// The whole effective governance of this process at one moment, immutable once built and
+/// published as `shared_ptr<const GovernanceSnapshot>`.
+///
+/// Invariants:
+/// 1. Each key appears once among the applied items; a later input with the same key replaces
+///    an earlier one (later kie dimensions override earlier ones).
+/// 2. Only items whose `services` admit the local service are applied.
+/// 3. Policy lists are sorted by (order, name); lookups return the first whose matchGroup of the
+///    same name (for go-chassis rateLimiting: the marker named by `match`) matches.
+class GovernanceSnapshot {
+  public:
+    static std::shared_ptr<const GovernanceSnapshot> build(std::span<const GovernanceInput> inputs,
+                                                           LocalService local);
+
+    const LocalService& local_service() const noexcept { return local_; }
+    const std::vector<ItemReport>& items() const noexcept { return items_; }
+    /// Keyed by kind_name(); every governance kind is present, with zeros when unused.
+    const std::map<std::string, KindCounts, std::less<>>& counts() const noexcept {
+        return counts_;
+    }
+
+    std::shared_ptr<const MatchGroupConfig> match_group(std::string_view name) const;
+    /// A go-chassis `servicecomb.match.<name>` marker.
+    std::shared_ptr<const MatchGroupConfig> marker(std::string_view name) const;
+
+    std::shared_ptr<const RetryConfig> retry_for(const RequestView& request) const;
+    std::shared_ptr<const RateLimitConfig> rate_limit_for(const RequestView& request) const;
+    std::shared_ptr<const CircuitBreakerConfig> circuit_breaker_for(
+        const RequestView& request) const;
+    std::shared_ptr<const CircuitBreakerConfig> instance_isolation_for(
+        const RequestView& request) const;
+    std::shared_ptr<const BulkheadConfig> bulkhead_for(const RequestView& request) const;
+    std::shared_ptr<const LoadBalanceConfig> loadbalance_for(const RequestView& request) const;
+    std::shared_ptr<const FaultInjectionConfig> fault_injection_for(
+        const RequestView& request) const;
+
+    /// The target's own route rule, else the global one, else null.
+    std::shared_ptr<const RouteRuleConfig> route_rule_for(std::string_view target_service) const;
+    /// Applies route_rule_for(request.service_name) to `candidates`.
+    RouteResult route(std::span<const Instance* const> candidates, const RequestView& request,
+                      const Excluded& excluded, Rng& rng) const;
+
+    template <class Config>
+    using PolicyList = std::vector<std::shared_ptr<const Config>>;
+
+    const PolicyList<RetryConfig>& retries() const noexcept { return retries_; }
+    const PolicyList<RateLimitConfig>& rate_limits() const noexcept { return rate_limits_; }
+    const PolicyList<CircuitBreakerConfig>& circuit_breakers() const noexcept {
+        return circuit_breakers_;
+    }
+    const PolicyList<CircuitBreakerConfig>& instance_isolations() const noexcept {
+        return isolations_;
+    }
+    const PolicyList<BulkheadConfig>& bulkheads() const noexcept { return bulkheads_; }
+    const PolicyList<LoadBalanceConfig>& loadbalances() const noexcept { return loadbalances_; }
+    const PolicyList<FaultInjectionConfig>& fault_injections() const noexcept {
+        return fault_injections_;
+    }
+
+  private:
+    template <class Config>
+    std::shared_ptr<const Config> first_match(const PolicyList<Config>& list,
+                                              const RequestView& request) const;
+    bool group_matches(std::string_view name, const RequestView& request) const;
+    void apply(const ParsedItem& item);
+
+    LocalService local_;
+    std::vector<ItemReport> items_;
+    std::map<std::string, KindCounts, std::less<>> counts_;
+    std::map<std::string, std::shared_ptr<const MatchGroupConfig>, std::less<>> match_groups_;
+    std::map<std::string, std::shared_ptr<const MatchGroupConfig>, std::less<>> markers_;
+    PolicyList<RetryConfig> retries_;
+    PolicyList<RateLimitConfig> rate_limits_;
+    PolicyList<CircuitBreakerConfig> circuit_breakers_;
+    PolicyList<CircuitBreakerConfig> isolations_;
+    PolicyList<BulkheadConfig> bulkheads_;
+    PolicyList<LoadBalanceConfig> loadbalances_;
+    PolicyList<FaultInjectionConfig> fault_injections_;
+    std::map<std::string, std::shared_ptr<const RouteRuleConfig>, std::less<>> route_rules_;
+    std::shared_ptr<const RouteRuleConfig> global_route_rule_;
+};
+
+}  // namespace scagent::plugins::governance

@@ -1,0 +1,254 @@
+#include "plugins/governance/yaml_fields.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <set>
+
+#include "plugins/governance/duration.hpp"
+
+namespace scagent::plugins::governance {
+
+std::string join_path(const std::string& prefix, std::string_view key) {
+    if (prefix.empty()) {
+        return std::string(key);
+    }
+    return prefix + "." + std::string(key);
+}
+
+void add_error(ItemErrors& errors, const YAML::Node& node, std::string path, std::string message) {
+    ItemError e;
+    e.path = std::move(path);
+    e.message = std::move(message);
+    if (node.IsDefined() && node.Mark().line >= 0) {
+        e.line = node.Mark().line + 1;
+        e.column = node.Mark().column + 1;
+    }
+    errors.push_back(std::move(e));
+}
+
+bool check_keys(const YAML::Node& map, const std::string& path, ItemErrors& errors) {
+    bool clean = true;
+    std::set<std::string, std::less<>> seen;
+    for (const auto& kv : map) {
+        std::string key;
+        if (!scalar_text(kv.first, key)) {
+            add_error(errors, kv.first, path, "keys must be scalars");
+            clean = false;
+        } else if (!seen.insert(key).second) {
+            add_error(errors, kv.first, join_path(path, key), "duplicate key");
+            clean = false;
+        }
+    }
+    return clean;
+}
+
+bool scalar_text(const YAML::Node& node, std::string& out) {
+    if (!node.IsScalar()) {
+        return false;
+    }
+    out = node.Scalar();
+    return true;
+}
+
+bool to_int(std::string_view text, long long& out) {
+    if (!text.empty() && text.front() == '+') {
+        text.remove_prefix(1);
+    }
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
+}
+
+bool to_double(std::string_view text, double& out) {
+    if (!text.empty() && text.front() == '+') {
+        text.remove_prefix(1);
+    }
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc{} && end == text.data() + text.size() && !text.empty() &&
+           std::isfinite(out);
+}
+
+namespace {
+
+bool valid_status_entry(const std::string& s) {
+    if (s.size() != 3 || s[0] < '1' || s[0] > '5') {
+        return false;
+    }
+    const bool klass = (s[1] == 'x' || s[1] == 'X') && (s[2] == 'x' || s[2] == 'X');
+    return klass || (std::isdigit(static_cast<unsigned char>(s[1])) &&
+                     std::isdigit(static_cast<unsigned char>(s[2])));
+}
+
+}  // namespace
+
+bool check_status_list(Fields& f, std::string_view key, const std::vector<std::string>& list) {
+    for (const auto& entry : list) {
+        if (!valid_status_entry(entry)) {
+            f.error(key, "entries must be HTTP status codes like 503 or classes like 5xx, got '" +
+                             entry + "'");
+            return false;
+        }
+    }
+    return true;
+}
+
+PolicyMeta read_meta(Fields& fields, std::string name) {
+    PolicyMeta meta;
+    meta.name = std::move(name);
+    fields.read("order", meta.order);
+    std::string services;
+    if (fields.read("services", services)) {
+        meta.services = ServiceFilter::parse(services);
+    }
+    return meta;
+}
+
+Fields::Fields(const YAML::Node& map, std::string path, ItemErrors& errors, bool check)
+    : map_(map), path_(std::move(path)), errors_(errors) {
+    if (!map_.IsMap()) {
+        add_error(errors_, map_, path_.empty() ? "" : path_, "must be a mapping");
+        return;
+    }
+    is_map_ = true;
+    if (check) {
+        check_keys(map_, path_, errors_);
+    }
+}
+
+YAML::Node Fields::get(std::string_view key) const {
+    if (!is_map_) {
+        return YAML::Node(YAML::NodeType::Undefined);
+    }
+    for (const auto& kv : map_) {
+        if (kv.first.IsScalar() && kv.first.Scalar() == key) {
+            if (kv.second.IsNull()) {
+                return YAML::Node(YAML::NodeType::Undefined);
+            }
+            return kv.second;
+        }
+    }
+    return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::string Fields::path_of(std::string_view key) const {
+    return join_path(path_, key);
+}
+
+void Fields::error(std::string_view key, std::string message) {
+    auto node = get(key);
+    add_error(errors_, node.IsDefined() ? node : map_, path_of(key), std::move(message));
+}
+
+bool Fields::read(std::string_view key, int& out) {
+    auto node = get(key);
+    if (!node.IsDefined()) {
+        return false;
+    }
+    long long value = 0;
+    std::string text;
+    if (!scalar_text(node, text) || !to_int(text, value) || value < INT_MIN || value > INT_MAX) {
+        error(key, "must be an integer, got '" + (node.IsScalar() ? text : "non-scalar") + "'");
+        return false;
+    }
+    out = static_cast<int>(value);
+    return true;
+}
+
+bool Fields::read(std::string_view key, double& out) {
+    auto node = get(key);
+    if (!node.IsDefined()) {
+        return false;
+    }
+    std::string text;
+    double value = 0;
+    if (!scalar_text(node, text) || !to_double(text, value)) {
+        error(key, "must be a number, got '" + (node.IsScalar() ? text : "non-scalar") + "'");
+        return false;
+    }
+    out = value;
+    return true;
+}
+
+bool Fields::read(std::string_view key, bool& out) {
+    auto node = get(key);
+    if (!node.IsDefined()) {
+        return false;
+    }
+    std::string text;
+    if (scalar_text(node, text)) {
+        for (auto& c : text) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        if (text == "true" || text == "false") {
+            out = text == "true";
+            return true;
+        }
+    }
+    error(key,
+          "must be true or false, got '" + (node.IsScalar() ? node.Scalar() : "non-scalar") + "'");
+    return false;
+}
+
+bool Fields::read(std::string_view key, std::string& out) {
+    auto node = get(key);
+    if (!node.IsDefined()) {
+        return false;
+    }
+    if (!scalar_text(node, out)) {
+        error(key, "must be a string");
+        return false;
+    }
+    return true;
+}
+
+bool Fields::read(std::string_view key, std::vector<std::string>& out) {
+    auto node = get(key);
+    if (!node.IsDefined()) {
+        return false;
+    }
+    if (!node.IsSequence()) {
+        error(key, "must be a list");
+        return false;
+    }
+    std::vector<std::string> values;
+    bool ok = true;
+    std::size_t i = 0;
+    for (const auto& item : node) {
+        std::string text;
+        if (!scalar_text(item, text)) {
+            add_error(errors_, item, path_of(key) + "[" + std::to_string(i) + "]",
+                      "must be a string");
+            ok = false;
+        }
+        values.push_back(std::move(text));
+        ++i;
+    }
+    if (ok) {
+        out = std::move(values);
+    }
+    return ok;
+}
+
+bool Fields::read_duration(std::string_view key, Duration& out) {
+    auto node = get(key);
+    if (!node.IsDefined()) {
+        return false;
+    }
+    std::string text;
+    std::optional<Duration> value;
+    if (scalar_text(node, text)) {
+        value = parse_duration(text);
+    }
+    if (!value) {
+        error(key,
+              "must be a duration: milliseconds (e.g. 500) or ISO-8601 time (e.g. 10S, 1M, "
+              "0.5S), got '" +
+                  (node.IsScalar() ? text : "non-scalar") + "'");
+        return false;
+    }
+    out = *value;
+    return true;
+}
+
+}  // namespace scagent::plugins::governance

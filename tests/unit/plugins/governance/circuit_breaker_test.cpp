@@ -1,0 +1,244 @@
+#include "plugins/governance/circuit_breaker.hpp"
+
+#include <gtest/gtest.h>
+
+#include "governance_test_support.hpp"
+#include "plugins/api/fake_clock.hpp"
+#include "plugins/governance/instance_isolation.hpp"
+
+namespace scagent::plugins::governance {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::parse_ok;
+
+const CallOutcome kOk{200, false, milliseconds(5)};
+const CallOutcome kFail{503, false, milliseconds(5)};
+const CallOutcome kReset{std::nullopt, true, milliseconds(5)};
+const CallOutcome kSlow{200, false, seconds(3)};
+
+std::shared_ptr<const CircuitBreakerConfig> config(const std::string& yaml) {
+    return parse_ok<CircuitBreakerConfig>("servicecomb.circuitBreaker.b", yaml);
+}
+
+void call(CircuitBreaker& b, const CallOutcome& outcome) {
+    ASSERT_TRUE(b.try_acquire());
+    b.record(outcome);
+}
+
+TEST(CircuitBreaker, CountBasedOpensAtThresholdOnlyAfterMinimumCalls) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 10\n"
+                            "minimumNumberOfCalls: 4\nfailureRateThreshold: 50\n"),
+                     clock);
+    call(b, kFail);
+    call(b, kFail);
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kClosed) << "3 calls < minimumNumberOfCalls";
+    call(b, kOk);
+    EXPECT_EQ(b.state(), BreakerState::kOpen) << "3 of 4 failed = 75% >= 50%";
+    EXPECT_FALSE(b.try_acquire());
+}
+
+TEST(CircuitBreaker, StaysClosedBelowThreshold) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 4\n"
+                            "minimumNumberOfCalls: 4\nfailureRateThreshold: 50\n"),
+                     clock);
+    call(b, kFail);
+    call(b, kOk);
+    call(b, kOk);
+    call(b, kOk);
+    EXPECT_EQ(b.state(), BreakerState::kClosed) << "25% < 50%";
+    // The oldest call (the failure) slides out; two new failures make 2 of 4 = 50%.
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kClosed);
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kOpen);
+}
+
+TEST(CircuitBreaker, CountBasedMinimumIsCappedByWindowSize) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 2\n"
+                            "minimumNumberOfCalls: 100\n"),
+                     clock);
+    call(b, kFail);
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kOpen);
+}
+
+TEST(CircuitBreaker, HalfOpensAfterWaitAndClosesWhenPermittedCallsSucceed) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 2\n"
+                            "minimumNumberOfCalls: 2\nwaitDurationInOpenState: 10S\n"
+                            "permittedNumberOfCallsInHalfOpenState: 3\n"),
+                     clock);
+    call(b, kFail);
+    call(b, kFail);
+    ASSERT_EQ(b.state(), BreakerState::kOpen);
+    clock.advance(seconds(10) - milliseconds(1));
+    EXPECT_FALSE(b.try_acquire());
+    EXPECT_TRUE(b.rejecting());
+    clock.advance(milliseconds(1));
+    EXPECT_FALSE(b.rejecting());
+    // Exactly three trial calls are let through.
+    EXPECT_TRUE(b.try_acquire());
+    EXPECT_EQ(b.state(), BreakerState::kHalfOpen);
+    EXPECT_TRUE(b.try_acquire());
+    EXPECT_TRUE(b.try_acquire());
+    EXPECT_FALSE(b.try_acquire());
+    b.record(kOk);
+    b.record(kOk);
+    EXPECT_EQ(b.state(), BreakerState::kHalfOpen);
+    b.record(kOk);
+    EXPECT_EQ(b.state(), BreakerState::kClosed);
+    EXPECT_TRUE(b.try_acquire());
+}
+
+TEST(CircuitBreaker, HalfOpenReopensWhenTrialCallsFail) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 2\n"
+                            "minimumNumberOfCalls: 2\nwaitDurationInOpenState: 1S\n"
+                            "permittedNumberOfCallsInHalfOpenState: 2\n"),
+                     clock);
+    call(b, kFail);
+    call(b, kFail);
+    clock.advance(seconds(1));
+    call(b, kOk);
+    call(b, kReset);  // transport errors are failures too: 1 of 2 = 50%
+    EXPECT_EQ(b.state(), BreakerState::kOpen);
+    EXPECT_FALSE(b.try_acquire()) << "a fresh wait started";
+    clock.advance(seconds(1));
+    EXPECT_TRUE(b.try_acquire());
+}
+
+TEST(CircuitBreaker, ReleaseReturnsAnUnusedTrialPermit) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 1\n"
+                            "minimumNumberOfCalls: 1\nwaitDurationInOpenState: 1S\n"
+                            "permittedNumberOfCallsInHalfOpenState: 1\n"),
+                     clock);
+    call(b, kFail);
+    clock.advance(seconds(1));
+    ASSERT_TRUE(b.try_acquire());
+    EXPECT_FALSE(b.try_acquire());
+    b.release();
+    EXPECT_TRUE(b.try_acquire());
+}
+
+TEST(CircuitBreaker, SlowCallRateOpens) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 4\n"
+                            "minimumNumberOfCalls: 4\nslowCallDurationThreshold: 2S\n"
+                            "slowCallRateThreshold: 50\n"),
+                     clock);
+    call(b, kOk);
+    call(b, kSlow);
+    call(b, CallOutcome{200, false, seconds(2)});  // at the threshold is not slow
+    EXPECT_EQ(b.state(), BreakerState::kClosed);
+    call(b, kSlow);
+    EXPECT_EQ(b.state(), BreakerState::kOpen) << "2 of 4 slower than 2s";
+}
+
+TEST(CircuitBreaker, RecordFailureStatusDecidesWhatIsAFailure) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 2\n"
+                            "minimumNumberOfCalls: 2\nrecordFailureStatus: [5xx]\n"
+                            "failureRateThreshold: 100\n"),
+                     clock);
+    call(b, CallOutcome{404, false, {}});
+    call(b, CallOutcome{404, false, {}});
+    EXPECT_EQ(b.state(), BreakerState::kClosed);
+    call(b, CallOutcome{500, false, {}});
+    EXPECT_EQ(b.state(), BreakerState::kClosed) << "404 and 500: 50%";
+    call(b, CallOutcome{504, false, {}});
+    EXPECT_EQ(b.state(), BreakerState::kOpen) << "500 and 504: 100%";
+}
+
+TEST(CircuitBreaker, TimeBasedWindowForgetsOldSeconds) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowSize: 10\nminimumNumberOfCalls: 4\n"), clock);
+    call(b, kFail);
+    call(b, kFail);
+    call(b, kFail);
+    clock.advance(seconds(10));  // the three failures leave the 10 s window
+    call(b, kOk);
+    call(b, kOk);
+    call(b, kOk);
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kClosed) << "only 1 of 4 in the window failed";
+    clock.advance(seconds(5));
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kClosed) << "2 of 5 = 40%";
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kOpen) << "3 of 6 = 50%";
+}
+
+TEST(CircuitBreaker, TimeBasedOpensWithinWindow) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowSize: 10\nminimumNumberOfCalls: 4\n"), clock);
+    for (int i = 0; i < 4; ++i) {
+        call(b, i % 2 == 0 ? kFail : kOk);
+        clock.advance(seconds(2));
+    }
+    EXPECT_EQ(b.state(), BreakerState::kOpen) << "2 of 4 within 8 s = 50%";
+}
+
+TEST(CircuitBreaker, ForcedStates) {
+    FakeClock clock;
+    CircuitBreaker open(config("forceOpen: true"), clock);
+    EXPECT_EQ(open.state(), BreakerState::kForcedOpen);
+    EXPECT_FALSE(open.try_acquire());
+    CircuitBreaker closed(config("forceClosed: true\nslidingWindowType: COUNT_BASED\n"
+                                 "slidingWindowSize: 1\nminimumNumberOfCalls: 1\n"),
+                          clock);
+    for (int i = 0; i < 5; ++i) {
+        call(closed, kFail);
+    }
+    EXPECT_EQ(closed.state(), BreakerState::kForcedClosed);
+    EXPECT_EQ(breaker_state_name(closed.state()), "FORCED_CLOSED");
+}
+
+TEST(InstanceIsolation, IsolatesPerInstanceAndReportsTheSet) {
+    FakeClock clock;
+    auto cfg = parse_ok<CircuitBreakerConfig>(
+        "servicecomb.instanceIsolation.i",
+        "slidingWindowType: COUNT_BASED\nslidingWindowSize: 2\nminimumNumberOfCalls: 2\n"
+        "waitDurationInOpenState: 5S\npermittedNumberOfCallsInHalfOpenState: 1\n");
+    InstanceIsolation iso(cfg, clock);
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_TRUE(iso.try_acquire("a"));
+        iso.record("a", kFail);
+        ASSERT_TRUE(iso.try_acquire("b"));
+        iso.record("b", kOk);
+    }
+    EXPECT_EQ(iso.isolated().ids, (std::set<std::string, std::less<>>{"a"}));
+    EXPECT_FALSE(iso.try_acquire("a"));
+    EXPECT_EQ(iso.state("a"), BreakerState::kOpen);
+    EXPECT_EQ(iso.state("never-called"), BreakerState::kClosed);
+    clock.advance(seconds(5));
+    EXPECT_TRUE(iso.isolated().empty()) << "half-open: a gets one trial call";
+    ASSERT_TRUE(iso.try_acquire("a"));
+    EXPECT_TRUE(iso.isolated().contains("a")) << "trial in flight";
+    iso.record("a", kOk);
+    EXPECT_EQ(iso.state("a"), BreakerState::kClosed);
+    EXPECT_TRUE(iso.isolated().empty());
+}
+
+TEST(InstanceIsolation, RetainOnlyForgetsDepartedInstances) {
+    FakeClock clock;
+    auto cfg = parse_ok<CircuitBreakerConfig>(
+        "servicecomb.instanceIsolation.i",
+        "slidingWindowType: COUNT_BASED\nslidingWindowSize: 1\nminimumNumberOfCalls: 1\n");
+    InstanceIsolation iso(cfg, clock);
+    iso.record("gone", kFail);
+    ASSERT_TRUE(iso.isolated().contains("gone"));
+    Instance kept;
+    kept.instance_id = "kept";
+    iso.retain_only(std::span<const Instance>(&kept, 1));
+    EXPECT_TRUE(iso.isolated().empty());
+}
+
+}  // namespace
+}  // namespace scagent::plugins::governance

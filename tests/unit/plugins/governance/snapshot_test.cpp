@@ -1,0 +1,223 @@
+#include "plugins/governance/snapshot.hpp"
+
+#include <gtest/gtest.h>
+
+#include "governance_test_support.hpp"
+
+namespace scagent::plugins::governance {
+namespace {
+
+using testing::load_fixture;
+
+const ItemReport* find_item(const GovernanceSnapshot& s, const std::string& key) {
+    for (const auto& item : s.items()) {
+        if (item.key == key && item.status != ItemStatus::kIgnored) {
+            return &item;
+        }
+    }
+    for (const auto& item : s.items()) {
+        if (item.key == key) {
+            return &item;
+        }
+    }
+    return nullptr;
+}
+
+RequestView to_orders(std::string method, std::string path) {
+    RequestView r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.service_name = "orders";
+    return r;
+}
+
+TEST(GovernanceSnapshot, JavaFixtureLoadsEveryKind) {
+    auto inputs = load_fixture("java_dialect.yaml");
+    ASSERT_EQ(inputs.size(), 14u);
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    for (const auto& item : s->items()) {
+        EXPECT_TRUE(item.errors.empty()) << item.key << ": " << item.errors.front();
+    }
+    const auto& counts = s->counts();
+    EXPECT_EQ(counts.at("matchGroup").loaded, 2u);
+    EXPECT_EQ(counts.at("matchGroup").ignored, 1u) << "slow-reports is for billing/reports";
+    EXPECT_EQ(counts.at("retry").loaded, 2u);
+    EXPECT_EQ(counts.at("rateLimiting").loaded, 1u);
+    EXPECT_EQ(counts.at("circuitBreaker").loaded, 1u);
+    EXPECT_EQ(counts.at("instanceIsolation").loaded, 1u);
+    EXPECT_EQ(counts.at("bulkhead").loaded, 1u);
+    EXPECT_EQ(counts.at("loadbalance").loaded, 1u);
+    EXPECT_EQ(counts.at("faultInjection").loaded, 1u);
+    EXPECT_EQ(counts.at("routeRule").loaded, 1u);
+    EXPECT_EQ(counts.at("globalRouteRule").loaded, 1u);
+    EXPECT_EQ(counts.at("match").loaded, 0u);
+    const ItemReport* limiter = find_item(*s, "servicecomb.timeLimiter.order-writes");
+    ASSERT_NE(limiter, nullptr);
+    EXPECT_EQ(limiter->status, ItemStatus::kIgnored);
+    EXPECT_EQ(limiter->notes, std::vector<std::string>{"kind 'timeLimiter' is not applied by "
+                                                       "sc-agent"});
+    const ItemReport* reports = find_item(*s, "servicecomb.matchGroup.slow-reports");
+    ASSERT_NE(reports, nullptr);
+    EXPECT_EQ(reports->notes, std::vector<std::string>{"services 'billing,reports:2.0.0' does "
+                                                       "not include shop:1.0.0"});
+}
+
+TEST(GovernanceSnapshot, LookupsFollowOrderAndMatchGroups) {
+    auto s = GovernanceSnapshot::build(load_fixture("java_dialect.yaml"), {"shop", "1.0.0"});
+    // POST /orders matches both groups; order 0 (order-writes) beats order 5 (all-orders).
+    auto write = to_orders("POST", "/orders/1");
+    ASSERT_NE(s->retry_for(write), nullptr);
+    EXPECT_EQ(s->retry_for(write)->meta.name, "order-writes");
+    EXPECT_EQ(s->retry_for(write)->max_attempts, 2);
+    auto read = to_orders("GET", "/orders/1");
+    EXPECT_EQ(s->retry_for(read)->meta.name, "all-orders");
+    EXPECT_EQ(s->rate_limit_for(write)->rate, 50);
+    EXPECT_EQ(s->rate_limit_for(read), nullptr);
+    EXPECT_EQ(s->bulkhead_for(write)->max_concurrent_calls, 20);
+    EXPECT_EQ(s->circuit_breaker_for(read)->minimum_number_of_calls, 20);
+    EXPECT_EQ(s->instance_isolation_for(read)->sliding_window_size, 10);
+    RequestView only_service;
+    only_service.service_name = "orders";
+    ASSERT_NE(s->loadbalance_for(only_service), nullptr);
+    EXPECT_EQ(s->loadbalance_for(only_service)->rule, "WeightedResponse");
+    // The matchGroup for fault injection was filtered out by `services`.
+    RequestView reports = to_orders("GET", "/reports/1");
+    EXPECT_EQ(s->fault_injection_for(reports), nullptr);
+    RequestView other;
+    other.service_name = "billing";
+    EXPECT_EQ(s->retry_for(other), nullptr);
+    EXPECT_EQ(s->loadbalance_for(other), nullptr);
+}
+
+TEST(GovernanceSnapshot, RouteRulesOwnThenGlobal) {
+    auto s = GovernanceSnapshot::build(load_fixture("java_dialect.yaml"), {"shop", "1.0.0"});
+    ASSERT_NE(s->route_rule_for("orders"), nullptr);
+    EXPECT_EQ(s->route_rule_for("orders")->target_service, "orders");
+    ASSERT_NE(s->route_rule_for("billing"), nullptr);
+    EXPECT_EQ(s->route_rule_for("billing")->target_service, "");
+    std::vector<Instance> fleet(3);
+    fleet[0].instance_id = "a";
+    fleet[0].version = "1.0.0";
+    fleet[1].instance_id = "b";
+    fleet[1].version = "2.0.0";
+    fleet[2].instance_id = "c";
+    fleet[2].version = "2.0.0";
+    std::vector<const Instance*> ptrs{&fleet[0], &fleet[1], &fleet[2]};
+    SeededRng rng(5);
+    RequestView canary = to_orders("GET", "/");
+    canary.headers["x-canary"] = "true";
+    auto r = s->route(ptrs, canary, Excluded{}, rng);
+    EXPECT_EQ(r.outcome, RouteOutcome::kRouted);
+    ASSERT_EQ(r.instances.size(), 2u);
+    EXPECT_EQ(r.instances[0]->version, "2.0.0");
+    // Global rule: zone az1 exists nowhere, empty protection keeps all.
+    RequestView billing;
+    billing.service_name = "billing";
+    EXPECT_EQ(s->route(ptrs, billing, Excluded{}, rng).outcome, RouteOutcome::kProtected);
+}
+
+TEST(GovernanceSnapshot, GoFixtureMarkersAndTokenBucket) {
+    auto s = GovernanceSnapshot::build(load_fixture("go_dialect.yaml"), {"shop", "1.2.0"});
+    EXPECT_EQ(s->counts().at("match").loaded, 1u);
+    EXPECT_EQ(s->counts().at("rateLimiting").loaded, 1u);
+    EXPECT_EQ(s->counts().at("routeRule").loaded, 1u);
+    RequestView r;
+    r.method = "POST";
+    r.path = "/cart/items";
+    r.service_name = "cart";
+    r.headers["user-agent"] = "Mozilla (iPhone)";
+    auto limit = s->rate_limit_for(r);
+    ASSERT_NE(limit, nullptr);
+    EXPECT_EQ(limit->dialect, MatchDialect::kGo);
+    EXPECT_EQ(limit->burst, 150);
+    r.headers["user-agent"] = "curl";
+    EXPECT_EQ(s->rate_limit_for(r), nullptr);
+    // loadbalance.mobile has no java matchGroup "mobile": association is by matchGroup only.
+    EXPECT_EQ(s->loadbalance_for(r), nullptr);
+
+    std::vector<Instance> fleet(2);
+    fleet[0].instance_id = "new";
+    fleet[0].version = "0.2.0";
+    fleet[0].properties["app"] = "shop";
+    fleet[1].instance_id = "old";
+    fleet[1].version = "0.1.0";
+    std::vector<const Instance*> ptrs{&fleet[0], &fleet[1]};
+    SeededRng rng(9);
+    r.headers["user-agent"] = "Android 14";
+    r.headers["X-Group"] = "beta";
+    int to_new = 0;
+    for (int i = 0; i < 1000; ++i) {
+        auto routed = s->route(ptrs, r, Excluded{}, rng);
+        ASSERT_EQ(routed.outcome, RouteOutcome::kRouted);
+        ASSERT_EQ(routed.instances.size(), 1u);
+        to_new += routed.instances[0]->instance_id == "new" ? 1 : 0;
+    }
+    EXPECT_NEAR(to_new, 300, 60) << "30% tagged, 70% remainder";
+}
+
+TEST(GovernanceSnapshot, InvalidItemsAreReportedAndValidOnesApply) {
+    auto s = GovernanceSnapshot::build(load_fixture("invalid_items.yaml"), {"shop", "1.0.0"});
+    EXPECT_EQ(s->counts().at("retry").loaded, 1u);
+    EXPECT_EQ(s->counts().at("retry").rejected, 1u);
+    EXPECT_EQ(s->counts().at("circuitBreaker").rejected, 1u);
+    EXPECT_EQ(s->counts().at("routeRule").rejected, 1u);
+    EXPECT_EQ(s->counts().at("matchGroup").loaded, 1u);
+    EXPECT_EQ(s->counts().at("matchGroup").rejected, 1u);
+    RequestView get;
+    get.method = "GET";
+    ASSERT_NE(s->retry_for(get), nullptr);
+    EXPECT_EQ(s->retry_for(get)->meta.name, "ok");
+    const ItemReport* bad = find_item(*s, "servicecomb.retry.bad");
+    ASSERT_NE(bad, nullptr);
+    EXPECT_EQ(bad->status, ItemStatus::kRejected);
+    EXPECT_EQ(bad->source, "file:invalid_items.yaml");
+    EXPECT_EQ(bad->errors,
+              (std::vector<std::string>{
+                  "servicecomb.retry.bad:1:14: maxAttempts: must be >= 1, got 0",
+                  "servicecomb.retry.bad:2:16: retryStrategy: must be FixedInterval or "
+                  "RandomBackoff, got 'Sometimes'"}));
+    EXPECT_EQ(find_item(*s, "servicecomb.routeRule.broken")->errors,
+              std::vector<std::string>{"servicecomb.routeRule.broken:1:1: must be a list of at "
+                                       "least one rule"});
+    EXPECT_EQ(item_status_name(find_item(*s, "servicecomb.retry.ok")->status), "applied");
+}
+
+TEST(GovernanceSnapshot, LaterItemWithTheSameKeyOverrides) {
+    std::vector<GovernanceInput> inputs{
+        {"servicecomb.matchGroup.g", "matches:\n  - method: [GET]\n", "kie:app"},
+        {"servicecomb.retry.g", "maxAttempts: 1", "kie:app"},
+        {"servicecomb.retry.g", "maxAttempts: 4", "kie:service"},
+    };
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    RequestView get;
+    get.method = "GET";
+    EXPECT_EQ(s->retry_for(get)->max_attempts, 4);
+    EXPECT_EQ(s->counts().at("retry").loaded, 1u);
+    ASSERT_EQ(s->items().size(), 3u);
+    EXPECT_EQ(s->items()[1].status, ItemStatus::kIgnored);
+    EXPECT_EQ(s->items()[1].notes,
+              std::vector<std::string>{"overridden by the item from kie:service"});
+}
+
+TEST(GovernanceSnapshot, PolicyWithoutMatchGroupNeverApplies) {
+    std::vector<GovernanceInput> inputs{{"servicecomb.retry.lonely", "maxAttempts: 2", "t"}};
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    EXPECT_EQ(s->counts().at("retry").loaded, 1u);
+    EXPECT_EQ(s->retry_for(RequestView{}), nullptr);
+}
+
+TEST(GovernanceSnapshot, EqualOrderFallsBackToNameOrder) {
+    std::vector<GovernanceInput> inputs{
+        {"servicecomb.matchGroup.b", "matches:\n  - method: [GET]\n", "t"},
+        {"servicecomb.matchGroup.a", "matches:\n  - method: [GET]\n", "t"},
+        {"servicecomb.retry.b", "maxAttempts: 2", "t"},
+        {"servicecomb.retry.a", "maxAttempts: 3", "t"},
+    };
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    RequestView get;
+    get.method = "GET";
+    EXPECT_EQ(s->retry_for(get)->meta.name, "a");
+}
+
+}  // namespace
+}  // namespace scagent::plugins::governance
