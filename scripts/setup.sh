@@ -26,7 +26,12 @@ if ((${#missing[@]})); then
     "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# ccache: relative paths so that another clone of the tree hits the same cache, and the
+# sloppiness precompiled headers need to be cacheable at all.
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
+export CCACHE_BASEDIR="$PWD"
+export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
 jobs="${SC_AGENT_JOBS:-$(nproc)}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$jobs"

@@ -1,0 +1,239 @@
+#include "agent/dev_registry/dev_registry.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/steady_timer.hpp>
+
+#include <optional>
+
+#include "agent/dev_registry/kie_api.hpp"
+#include "agent/dev_registry/kie_store.hpp"
+#include "agent/dev_registry/rbac.hpp"
+#include "agent/dev_registry/sc_api.hpp"
+#include "agent/dev_registry/watch_hub.hpp"
+#include "agent/net/http_server.hpp"
+
+namespace scagent::dev_registry {
+
+namespace {
+
+std::string path_of(const net::HttpRequest& req) {
+    const auto target = req.target();
+    return std::string(target.substr(0, target.find('?')));
+}
+
+/// The RBAC whitelist of spec §1.4.12 (plus kie's health probe).
+bool is_whitelisted(const std::string& path) {
+    if (path == "/v4/token" || path == "/version" || path == "/health" || path == "/v1/health") {
+        return true;
+    }
+    const auto segments = net::split_path(path);
+    return segments.size() == 4 && segments[0] == "v4" && segments[2] == "registry" &&
+           (segments[3] == "version" || segments[3] == "health");
+}
+
+std::string address_of(const net::HttpServer& server) {
+    const auto ep = server.local_endpoint();
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+struct DevRegistry::Impl {
+    Impl(asio::io_context& io, DevRegistryConfig cfg, plugins::Clock& clk)
+        : ioc(io),
+          config(std::move(cfg)),
+          clock(clk),
+          store(clk, config.store,
+                [this](const std::string& key, const std::string& frame) {
+                    hub.publish(key, frame);
+                }),
+          sc_api(store, hub, config.watch_ping_interval, config.store.self_version),
+          kie_api(kie_store, config.kie_max_wait),
+          sweep_timer(io) {
+        if (!config.auth.empty()) {
+            const auto colon = config.auth.find(':');
+            if (colon == std::string::npos || colon == 0) {
+                throw std::invalid_argument("--auth must be user:password");
+            }
+            tokens.emplace(clk, config.auth.substr(0, colon), config.auth.substr(colon + 1),
+                           config.token_min_expiration);
+        }
+    }
+
+    /// Auth, then the router; an escaped exception becomes the spec's 500 body, not a crash.
+    asio::awaitable<net::HttpReply> handle(net::HttpRequest& req, net::HttpRouter& router,
+                                           bool kie) {
+        const auto reply_error = [&](const ApiError& e) -> net::HttpReply {
+            return kie ? kie_error(req, e) : sc_error(req, e);
+        };
+        if (tokens && !is_whitelisted(path_of(req))) {
+            auto it = req.find(net::http::field::authorization);
+            auto checked =
+                tokens->check(it == req.end() ? std::string() : std::string(it->value()));
+            if (auto* e = std::get_if<ApiError>(&checked)) {
+                co_return reply_error(*e);
+            }
+        }
+        std::optional<std::string> failure;
+        net::HttpReply reply;
+        try {
+            reply = co_await router.dispatch(req);
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        if (failure) {
+            spdlog::error("dev registry: {} {} failed: {}", std::string(req.method_string()),
+                          std::string(req.target()), *failure);
+            co_return reply_error(ApiError{kie ? kKieInternal : kInternal, *failure});
+        }
+        co_return reply;
+    }
+
+    void install_token_route() {
+        sc_router.add(net::http::verb::post, "/v4/token",
+                      net::sync_route([this](net::RouteContext& c) -> net::HttpReply {
+                          if (!tokens) {
+                              return net::make_response(c.request(), net::http::status::not_found,
+                                                        "rbac is not enabled\n",
+                                                        "text/plain; charset=UTF-8");
+                          }
+                          auto body = parse_body(c.request().body());
+                          if (auto* e = std::get_if<ApiError>(&body)) {
+                              return sc_error(c.request(), *e);
+                          }
+                          auto r = tokens->issue(std::get<Json>(body));
+                          if (auto* e = std::get_if<ApiError>(&r)) {
+                              return sc_error(c.request(), *e);
+                          }
+                          return sc_json(c.request(), std::get<OrderedJson>(r));
+                      }));
+    }
+
+    void schedule_sweep() {
+        if (config.sweep_interval.count() <= 0) {
+            return;
+        }
+        sweep_timer.expires_after(config.sweep_interval);
+        sweep_timer.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) {
+                return;
+            }
+            store.sweep();
+            schedule_sweep();
+        });
+    }
+
+    asio::io_context& ioc;
+    const DevRegistryConfig config;
+    plugins::Clock& clock;
+    WatchHub hub;
+    RegistryStore store;
+    KieStore kie_store;
+    std::optional<TokenAuthority> tokens;
+    ScApi sc_api;
+    KieApi kie_api;
+    net::HttpRouter sc_router;
+    net::HttpRouter kie_router;
+    std::unique_ptr<net::HttpServer> sc_server;
+    std::unique_ptr<net::HttpServer> kie_server;
+    asio::steady_timer sweep_timer;  // only touched from the io_context (started before run)
+};
+
+DevRegistry::DevRegistry(asio::io_context& ioc, DevRegistryConfig config, plugins::Clock& clock)
+    : impl_(std::make_unique<Impl>(ioc, std::move(config), clock)) {}
+
+DevRegistry::~DevRegistry() = default;
+
+void DevRegistry::start() {
+    auto& i = *impl_;
+    const auto unmatched = [](bool kie) {
+        return [kie](const net::HttpRequest& req, net::http::status status) {
+            const ApiError e{kie ? kKieNotFound : kInvalidParams,
+                             "no route for " + std::string(req.method_string()) + " " +
+                                 std::string(req.target())};
+            // An unknown path is a plain 404/405 in both servers (go-restful does the same).
+            auto res = kie ? kie_error(req, e) : sc_error(req, e);
+            res.result(status);
+            return res;
+        };
+    };
+    i.sc_api.install(i.sc_router);
+    i.install_token_route();
+    i.sc_router.set_fallback(unmatched(false));
+    i.kie_api.install(i.kie_router);
+    i.kie_router.set_fallback(unmatched(true));
+
+    net::HttpServerOptions sc_options;
+    sc_options.listen = i.config.listen;
+    sc_options.ws_idle_timeout = 4 * i.config.watch_ping_interval;  // SC's 4 x ping read deadline
+    i.sc_server = std::make_unique<net::HttpServer>(
+        i.ioc, sc_options, [impl = impl_.get()](net::HttpRequest& req) {
+            return impl->handle(req, impl->sc_router, false);
+        });
+    i.sc_server->start();
+    i.store.register_self(address_of(*i.sc_server));
+    if (!i.config.kie_listen.empty()) {
+        net::HttpServerOptions kie_options;
+        kie_options.listen = i.config.kie_listen;
+        // A long poll may legitimately keep a response pending for the whole wait.
+        kie_options.write_timeout = i.config.kie_max_wait + std::chrono::seconds(30);
+        i.kie_server = std::make_unique<net::HttpServer>(
+            i.ioc, kie_options, [impl = impl_.get()](net::HttpRequest& req) {
+                return impl->handle(req, impl->kie_router, true);
+            });
+        i.kie_server->start();
+    }
+    i.schedule_sweep();
+}
+
+void DevRegistry::stop() {
+    auto& i = *impl_;
+    if (i.sc_server) {
+        i.sc_server->stop(i.config.stop_grace);
+    }
+    if (i.kie_server) {
+        i.kie_server->stop(i.config.stop_grace);
+    }
+    asio::post(i.ioc, [impl = impl_.get()] { impl->sweep_timer.cancel(); });
+}
+
+std::uint16_t DevRegistry::sc_port() const {
+    return impl_->sc_server ? impl_->sc_server->port() : 0;
+}
+
+std::uint16_t DevRegistry::kie_port() const {
+    return impl_->kie_server ? impl_->kie_server->port() : 0;
+}
+
+std::string DevRegistry::sc_address() const {
+    return impl_->sc_server ? address_of(*impl_->sc_server) : std::string();
+}
+
+std::string DevRegistry::kie_address() const {
+    return impl_->kie_server ? address_of(*impl_->kie_server) : std::string();
+}
+
+std::size_t DevRegistry::sweep_now() {
+    return impl_->store.sweep();
+}
+
+std::map<std::string, net::RouteCounts> DevRegistry::sc_route_counts() const {
+    return impl_->sc_router.counts();
+}
+
+std::map<std::string, net::RouteCounts> DevRegistry::kie_route_counts() const {
+    return impl_->kie_router.counts();
+}
+
+std::size_t DevRegistry::watcher_count() const {
+    return impl_->hub.subscriber_count();
+}
+
+RegistryStore& DevRegistry::store() {
+    return impl_->store;
+}
+KieStore& DevRegistry::kie() {
+    return impl_->kie_store;
+}
+
+}  // namespace scagent::dev_registry

@@ -1,0 +1,415 @@
+#include "agent/net/http_client.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "plugins/api/http_message.hpp"
+
+namespace scagent::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using asio::ip::tcp;
+using boost::system::error_code;
+using plugins::HttpRequest;
+using plugins::HttpResponse;
+using plugins::servicecomb::ErrorKind;
+using plugins::servicecomb::RegistryError;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+
+using SteadyClock = std::chrono::steady_clock;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+RegistryError transport_error(ErrorKind kind, std::string message, const Origin& origin) {
+    return RegistryError{.kind = kind, .message = std::move(message), .detail = origin.key()};
+}
+
+// Classifies an I/O error; `phase` says what we were doing, for the operator.
+RegistryError io_error(const error_code& ec, std::string_view phase, const Origin& origin) {
+    ErrorKind kind = ErrorKind::network;
+    if (ec == beast::error::timeout || ec == asio::error::timed_out) {
+        kind = ErrorKind::timeout;
+    } else if (ec == http::error::body_limit || ec == http::error::header_limit ||
+               ec == http::error::buffer_overflow) {
+        kind = ErrorKind::too_large;
+    } else if (ec.category() == asio::error::get_ssl_category() && phase == "tls handshake") {
+        kind = ErrorKind::tls;
+    }
+    return transport_error(kind, std::string(phase) + ": " + ec.message(), origin);
+}
+
+// A pooled socket whose peer has closed (or sent unsolicited bytes) must not carry a request:
+// for a POST we could not tell whether the server saw it.
+bool looks_reusable(tcp::socket& socket) {
+    char byte = 0;
+    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+// One pooled keep-alive connection, plain or TLS.
+struct Connection {
+    std::unique_ptr<beast::tcp_stream> plain;
+    std::unique_ptr<TlsStream> tls;
+    beast::flat_buffer buffer;
+    SteadyClock::time_point idle_since{};
+
+    beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+    void close() {
+        error_code ignored;
+        lowest().socket().close(ignored);
+    }
+};
+
+}  // namespace
+
+struct HttpClient::Impl {
+    HttpClientOptions options;
+    ssl::context tls_context;
+
+    mutable std::mutex mutex;
+    std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+    std::uint64_t opened = 0;
+
+    explicit Impl(HttpClientOptions opts)
+        : options(std::move(opts)), tls_context(make_client_tls_context(options.tls)) {}
+
+    std::unique_ptr<Connection> take_idle(const std::string& key) {
+        std::lock_guard lock(mutex);
+        auto it = idle.find(key);
+        if (it == idle.end()) {
+            return nullptr;
+        }
+        auto& list = it->second;
+        auto now = SteadyClock::now();
+        while (!list.empty()) {
+            auto connection = std::move(list.back());  // most recently used: least likely stale
+            list.pop_back();
+            if (now - connection->idle_since < options.idle_timeout &&
+                looks_reusable(connection->lowest().socket())) {
+                return connection;
+            }
+            connection->close();
+        }
+        return nullptr;
+    }
+
+    void put_idle(const std::string& key, std::unique_ptr<Connection> connection) {
+        connection->lowest().expires_never();
+        connection->idle_since = SteadyClock::now();
+        std::lock_guard lock(mutex);
+        auto& list = idle[key];
+        if (list.size() >= options.max_idle_per_origin) {
+            list.front()->close();
+            list.erase(list.begin());
+        }
+        list.push_back(std::move(connection));
+    }
+
+    asio::awaitable<plugins::servicecomb::Result<tcp::resolver::results_type>> resolve(
+        const Origin& origin, Deadline deadline) {
+        auto ex = co_await asio::this_coro::executor;
+        auto resolver = std::make_shared<tcp::resolver>(ex);
+        // The resolver has no timeout of its own: a timer cancels it. The weak pointer keeps a
+        // late timer from touching a resolver this coroutine already destroyed.
+        asio::steady_timer timer(ex, deadline);
+        timer.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](error_code ec) {
+            if (auto alive = weak.lock(); alive && !ec) {
+                alive->cancel();
+            }
+        });
+        auto [ec, results] =
+            co_await resolver->async_resolve(origin.host, std::to_string(origin.port), kNoThrow);
+        timer.cancel();
+        if (ec) {
+            if (SteadyClock::now() >= deadline) {
+                co_return transport_error(ErrorKind::timeout, "resolve: deadline passed", origin);
+            }
+            co_return io_error(ec, "resolve", origin);
+        }
+        co_return results;
+    }
+
+    asio::awaitable<plugins::servicecomb::Result<std::unique_ptr<Connection>>> connect(
+        const Origin& origin, Deadline deadline) {
+        auto ex = co_await asio::this_coro::executor;
+        auto connection = std::make_unique<Connection>();
+        connection->plain = std::make_unique<beast::tcp_stream>(ex);
+        connection->plain->expires_at(deadline);
+
+        error_code address_error;
+        auto address = asio::ip::make_address(origin.host, address_error);
+        error_code ec;
+        if (!address_error) {
+            std::tie(ec) = co_await connection->plain->async_connect(
+                tcp::endpoint(address, origin.port), kNoThrow);
+        } else {
+            auto endpoints = co_await resolve(origin, deadline);
+            if (!endpoints) {
+                co_return endpoints.error();
+            }
+            std::tie(ec, std::ignore) =
+                co_await connection->plain->async_connect(*endpoints, kNoThrow);
+        }
+        if (ec) {
+            co_return io_error(ec, "connect", origin);
+        }
+        // Requests are small and latency-bound: never let Nagle hold a body behind its headers.
+        connection->plain->socket().set_option(tcp::no_delay(true), ec);
+        {
+            std::lock_guard lock(mutex);
+            ++opened;
+        }
+        if (!origin.tls) {
+            co_return connection;
+        }
+
+        connection->tls = std::make_unique<TlsStream>(std::move(*connection->plain), tls_context);
+        connection->plain.reset();
+        SSL* native = connection->tls->native_handle();
+        if (address_error) {
+            // SNI carries host names only (RFC 6066), never IP literals.
+            SSL_set_tlsext_host_name(native, origin.host.c_str());
+        }
+        if (options.tls.verify) {
+            connection->tls->set_verify_callback(ssl::host_name_verification(origin.host));
+        }
+        std::tie(ec) =
+            co_await connection->tls->async_handshake(ssl::stream_base::client, kNoThrow);
+        if (ec) {
+            co_return io_error(ec, "tls handshake", origin);
+        }
+        co_return connection;
+    }
+
+    template <class Stream>
+    asio::awaitable<error_code> exchange(Stream& stream, beast::flat_buffer& buffer,
+                                         http::request<http::string_body>& request,
+                                         http::response_parser<http::string_body>& parser) {
+        auto [write_error, written] = co_await http::async_write(stream, request, kNoThrow);
+        if (write_error) {
+            co_return write_error;
+        }
+        auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+        co_return read_error;
+    }
+
+    http::request<http::string_body> to_beast(const HttpRequest& in, const Origin& origin) {
+        http::request<http::string_body> out;
+        http::verb verb = http::string_to_verb(in.method);
+        if (verb == http::verb::unknown) {
+            out.method_string(in.method);
+        } else {
+            out.method(verb);
+        }
+        out.target(in.target);
+        out.version(11);
+        for (const auto& [name, value] : in.headers) {
+            out.insert(name, value);
+        }
+        out.set(http::field::host, origin.host_header());
+        if (out.find(http::field::user_agent) == out.end()) {
+            out.set(http::field::user_agent, options.user_agent);
+        }
+        out.body() = in.body;
+        out.keep_alive(true);
+        out.prepare_payload();
+        return out;
+    }
+
+    asio::awaitable<HttpResult> send(HttpRequest request, Deadline deadline) {
+        Origin origin = parse_origin(request.origin);
+        if (!origin.valid) {
+            co_return RegistryError{.kind = ErrorKind::network,
+                                    .message = "invalid origin '" + request.origin + "'"};
+        }
+        auto beast_request = to_beast(request, origin);
+        const std::string key = origin.key();
+
+        // At most two attempts: a reused connection, then (only if it failed before any
+        // response byte and the request is idempotent) a fresh one.
+        for (int attempt = 0;; ++attempt) {
+            if (SteadyClock::now() >= deadline) {
+                co_return transport_error(ErrorKind::timeout, "deadline passed", origin);
+            }
+            std::unique_ptr<Connection> connection = attempt == 0 ? take_idle(key) : nullptr;
+            const bool reused = connection != nullptr;
+            if (!connection) {
+                auto fresh = co_await connect(origin, deadline);
+                if (!fresh) {
+                    co_return fresh.error();
+                }
+                connection = std::move(*fresh);
+            }
+            connection->lowest().expires_at(deadline);
+
+            http::response_parser<http::string_body> parser;
+            parser.body_limit(options.max_response_bytes);
+            parser.header_limit(kMaxHeaderBytes);
+            // if/else, not ?: around co_await: GCC 12 mishandles conditional expressions there.
+            error_code ec;
+            if (connection->tls) {
+                ec = co_await exchange(*connection->tls, connection->buffer, beast_request, parser);
+            } else {
+                ec = co_await exchange(*connection->plain, connection->buffer, beast_request,
+                                       parser);
+            }
+            if (ec) {
+                connection->close();
+                if (reused && request.idempotent && !parser.got_some() &&
+                    ec != beast::error::timeout) {
+                    continue;
+                }
+                co_return io_error(ec, "exchange", origin);
+            }
+
+            auto message = parser.release();
+            HttpResponse response;
+            response.status = static_cast<int>(message.result_int());
+            for (const auto& field : message) {
+                response.headers.emplace_back(std::string(field.name_string()),
+                                              std::string(field.value()));
+            }
+            response.body = std::move(message.body());
+            if (message.keep_alive() && connection->buffer.size() == 0) {
+                put_idle(key, std::move(connection));
+            } else {
+                connection->close();
+            }
+            co_return response;
+        }
+    }
+
+    void close_all() {
+        std::lock_guard lock(mutex);
+        for (auto& [key, list] : idle) {
+            for (auto& connection : list) {
+                connection->close();
+            }
+        }
+        idle.clear();
+    }
+};
+
+namespace {
+
+std::string authority(const Origin& origin, bool with_port) {
+    std::string host =
+        origin.host.find(':') != std::string::npos ? "[" + origin.host + "]" : origin.host;
+    return with_port ? host + ":" + std::to_string(origin.port) : host;
+}
+
+}  // namespace
+
+std::string Origin::key() const {
+    return std::string(tls ? "https://" : "http://") + authority(*this, true);
+}
+
+std::string Origin::host_header() const {
+    return authority(*this, port != (tls ? 443 : 80));
+}
+
+Origin parse_origin(std::string_view text) {
+    Origin origin;
+    auto starts_with = [&](std::string_view prefix) {
+        return text.size() >= prefix.size() &&
+               plugins::iequals(text.substr(0, prefix.size()), prefix);
+    };
+    if (starts_with("https://")) {
+        origin.tls = true;
+        text.remove_prefix(8);
+    } else if (starts_with("http://")) {
+        text.remove_prefix(7);
+    } else {
+        return origin;
+    }
+    text = text.substr(0, text.find('/'));
+    std::string_view port_text;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close == std::string_view::npos) {
+            return origin;
+        }
+        origin.host = std::string(text.substr(1, close - 1));
+        auto rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') {
+                return origin;
+            }
+            port_text = rest.substr(1);
+        }
+    } else {
+        auto colon = text.rfind(':');
+        origin.host = std::string(text.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port_text = text.substr(colon + 1);
+        }
+    }
+    if (origin.host.empty()) {
+        return origin;
+    }
+    origin.port = origin.tls ? 443 : 80;
+    if (!port_text.empty()) {
+        unsigned value = 0;
+        auto [end, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+        if (ec != std::errc() || end != port_text.data() + port_text.size() || value == 0 ||
+            value > 65535) {
+            return origin;
+        }
+        origin.port = static_cast<std::uint16_t>(value);
+    }
+    origin.valid = true;
+    return origin;
+}
+
+HttpClient::HttpClient(HttpClientOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+HttpClient::~HttpClient() {
+    impl_->close_all();
+}
+
+boost::asio::awaitable<HttpResult> HttpClient::send(plugins::HttpRequest request,
+                                                    Deadline deadline) {
+    return impl_->send(std::move(request), deadline);
+}
+
+void HttpClient::close_idle() {
+    impl_->close_all();
+}
+
+std::size_t HttpClient::idle_connections() const {
+    std::lock_guard lock(impl_->mutex);
+    std::size_t count = 0;
+    for (const auto& [key, list] : impl_->idle) {
+        count += list.size();
+    }
+    return count;
+}
+
+std::uint64_t HttpClient::connections_opened() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->opened;
+}
+
+}  // namespace scagent::net

@@ -1,0 +1,420 @@
+#include "agent/net/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+
+#include "agent/net/websocket_connection.hpp"
+
+namespace scagent::net {
+
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kAwaitTuple = asio::as_tuple(asio::use_awaitable);
+
+HttpResponse plain_error(http::status status, std::string_view text) {
+    HttpResponse res{status, 11};
+    res.set(http::field::content_type, "text/plain; charset=UTF-8");
+    res.body() = std::string(text) + "\n";
+    res.keep_alive(false);
+    res.prepare_payload();
+    return res;
+}
+
+bool is_quiet_close(const beast::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == asio::error::eof ||
+           ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+           ec == asio::error::connection_reset || ec == asio::error::bad_descriptor ||
+           ec == http::error::partial_message;
+}
+
+}  // namespace
+
+/// Shared by the acceptor and every connection coroutine, so the server object may go first.
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+    struct Connection {
+        std::function<void()> close;  // posts a socket close to the connection's strand
+        bool busy = false;            // a request is being read, handled or answered
+    };
+
+    State(asio::io_context& io, HttpServerOptions opts, HttpHandler h)
+        : ioc(io),
+          options(std::move(opts)),
+          handler(std::move(h)),
+          strand(asio::make_strand(io)),
+          acceptor(strand),
+          grace_timer(strand) {}
+
+    asio::io_context& ioc;
+    const HttpServerOptions options;
+    const HttpHandler handler;
+    asio::strand<asio::io_context::executor_type> strand;
+    tcp::acceptor acceptor;          // used on `strand` only
+    asio::steady_timer grace_timer;  // used on `strand` only
+
+    mutable std::mutex mutex;  // guards the members below
+    tcp::endpoint bound;
+    bool stopping = false;
+    std::uint64_t next_id = 0;
+    std::map<std::uint64_t, Connection> connections;
+
+    /// Returns 0 when the server is stopping and the connection must not start.
+    std::uint64_t add(std::function<void()> close) {
+        std::lock_guard lock(mutex);
+        if (stopping) {
+            return 0;
+        }
+        connections.emplace(++next_id, Connection{std::move(close), false});
+        return next_id;
+    }
+    void remove(std::uint64_t id) {
+        std::lock_guard lock(mutex);
+        connections.erase(id);
+        if (stopping && connections.empty()) {
+            // The last connection is gone: the grace timer need not hold the io_context.
+            asio::post(strand, [self = shared_from_this()] { self->grace_timer.cancel(); });
+        }
+    }
+    /// Marks busy/idle; false means "stopping: close after this response".
+    bool set_busy(std::uint64_t id, bool busy) {
+        std::lock_guard lock(mutex);
+        if (auto it = connections.find(id); it != connections.end()) {
+            it->second.busy = busy;
+        }
+        return !stopping;
+    }
+    void set_close(std::uint64_t id, std::function<void()> close) {
+        std::lock_guard lock(mutex);
+        if (auto it = connections.find(id); it != connections.end()) {
+            it->second.close = std::move(close);
+            it->second.busy = false;  // an upgraded connection is never waited for at stop
+        }
+    }
+    bool is_stopping() const {
+        std::lock_guard lock(mutex);
+        return stopping;
+    }
+
+    asio::awaitable<void> accept_loop();
+    asio::awaitable<void> run_connection(tcp::socket socket);
+    asio::awaitable<void> run_websocket(std::uint64_t id, beast::tcp_stream stream,
+                                        const HttpRequest& req, const WebSocketHandler& handler);
+    void begin_stop(std::chrono::milliseconds grace);
+};
+
+asio::awaitable<void> HttpServer::State::accept_loop() {
+    auto self = shared_from_this();
+    asio::steady_timer backoff(strand);
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kAwaitTuple);
+        if (!acceptor.is_open() || ec == asio::error::operation_aborted) {
+            co_return;
+        }
+        if (ec) {
+            // Out of descriptors and the like: pause instead of spinning on the error.
+            spdlog::warn("http server {}: accept failed: {}", options.listen, ec.message());
+            backoff.expires_after(std::chrono::milliseconds(50));
+            co_await backoff.async_wait(kAwaitTuple);
+            continue;
+        }
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, self->run_connection(std::move(socket)), asio::detached);
+    }
+}
+
+asio::awaitable<void> HttpServer::State::run_connection(tcp::socket socket) {
+    auto self = shared_from_this();
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    std::weak_ptr<beast::tcp_stream> weak = stream;
+    auto executor = stream->get_executor();
+    const auto id = add([weak, executor] {
+        asio::post(executor, [weak] {
+            if (auto s = weak.lock()) {
+                beast::error_code ignored;
+                s->socket().close(ignored);
+            }
+        });
+    });
+    if (id == 0) {
+        co_return;
+    }
+    struct Remover {
+        State* state;
+        std::uint64_t id;
+        ~Remover() { state->remove(id); }
+    } remover{this, id};
+
+    beast::flat_buffer buffer;
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+        parser.body_limit(options.max_body_bytes);
+        stream->expires_after(options.read_timeout);
+        auto [hec, hn] = co_await http::async_read_header(*stream, buffer, parser, kAwaitTuple);
+        std::optional<HttpResponse> early;
+        if (hec == http::error::body_limit) {
+            // A Content-Length over the limit is refused at header time.
+            early = plain_error(http::status::payload_too_large, "request body too large");
+        } else if (hec == http::error::header_limit) {
+            early = plain_error(http::status::request_header_fields_too_large, "header too large");
+        } else if (hec) {
+            if (!is_quiet_close(hec)) {
+                early = plain_error(http::status::bad_request, "bad request");
+            } else {
+                break;
+            }
+        }
+        set_busy(id, true);
+        if (!early) {
+            const auto length = parser.content_length();
+            if (length && *length > options.max_body_bytes) {
+                early = plain_error(http::status::payload_too_large, "request body too large");
+            }
+        }
+        if (!early && parser.get()[http::field::expect] == "100-continue") {
+            http::response<http::empty_body> cont{http::status::continue_, 11};
+            auto [cec, cn] = co_await http::async_write(*stream, cont, kAwaitTuple);
+            if (cec) {
+                break;
+            }
+        }
+        if (!early && !parser.is_done()) {
+            auto [bec, bn] = co_await http::async_read(*stream, buffer, parser, kAwaitTuple);
+            if (bec == http::error::body_limit) {
+                early = plain_error(http::status::payload_too_large, "request body too large");
+            } else if (bec) {
+                if (is_quiet_close(bec)) {
+                    break;
+                }
+                early = plain_error(http::status::bad_request, "bad request body");
+            }
+        }
+        if (early) {
+            stream->expires_after(options.write_timeout);
+            co_await http::async_write(*stream, *early, kAwaitTuple);
+            // Closing with unread input makes the kernel send RST, which can destroy the
+            // response before the client reads it: stop sending, then drain for a while.
+            beast::error_code ignored;
+            stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+            stream->expires_after(std::chrono::seconds(1));
+            std::array<char, 16 * 1024> sink{};
+            for (std::size_t drained = 0; drained < 8 * options.max_body_bytes;) {
+                auto [dec, n] = co_await stream->async_read_some(asio::buffer(sink), kAwaitTuple);
+                if (dec) {
+                    break;
+                }
+                drained += n;
+            }
+            break;
+        }
+
+        HttpRequest req = parser.release();
+        HttpReply reply;
+        bool failed = false;
+        try {
+            reply = co_await handler(req);
+        } catch (const std::exception& e) {
+            spdlog::error("http server {}: {} {}: handler threw: {}", options.listen,
+                          std::string(req.method_string()), std::string(req.target()), e.what());
+            failed = true;
+        } catch (...) {
+            spdlog::error("http server {}: handler threw a non-exception", options.listen);
+            failed = true;
+        }
+        if (failed) {
+            reply = HttpReply(
+                plain_error(http::status::internal_server_error, "internal server error"));
+        }
+        if (reply.websocket && is_websocket_upgrade(req)) {
+            stream->expires_never();
+            co_await run_websocket(id, std::move(*stream), req, reply.websocket);
+            co_return;
+        }
+        const bool keep_alive = req.keep_alive() && reply.response.keep_alive() && !is_stopping();
+        reply.response.version(req.version());
+        reply.response.keep_alive(keep_alive);
+        reply.response.prepare_payload();
+        stream->expires_after(options.write_timeout);
+        auto [wec, wn] = co_await http::async_write(*stream, reply.response, kAwaitTuple);
+        if (wec || !keep_alive || !set_busy(id, false)) {
+            break;
+        }
+    }
+    beast::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream->close();
+}
+
+asio::awaitable<void> HttpServer::State::run_websocket(std::uint64_t id, beast::tcp_stream stream,
+                                                       const HttpRequest& req,
+                                                       const WebSocketHandler& handler) {
+    auto ws = std::make_shared<WebSocketConnection>(std::move(stream), options.ws_idle_timeout);
+    std::weak_ptr<WebSocketConnection> weak = ws;
+    auto executor = ws->get_executor();
+    set_close(id, [weak, executor] {
+        asio::post(executor, [weak] {
+            if (auto w = weak.lock()) {
+                w->cancel();
+            }
+        });
+    });
+    if (is_stopping()) {
+        co_return;
+    }
+    if (auto ec = co_await ws->accept(req); ec) {
+        co_return;
+    }
+    try {
+        co_await handler(ws);
+    } catch (const std::exception& e) {
+        spdlog::error("http server {}: websocket handler threw: {}", options.listen, e.what());
+    }
+    ws->cancel();
+}
+
+void HttpServer::State::begin_stop(std::chrono::milliseconds grace) {
+    std::vector<std::function<void()>> idle;
+    {
+        std::lock_guard lock(mutex);
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        for (auto& [id, c] : connections) {
+            if (!c.busy) {
+                idle.push_back(c.close);
+            }
+        }
+    }
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    for (auto& close : idle) {
+        close();
+    }
+    grace_timer.expires_after(grace);
+    grace_timer.async_wait([self = shared_from_this()](beast::error_code) {
+        std::vector<std::function<void()>> rest;
+        {
+            std::lock_guard lock(self->mutex);
+            for (auto& [id, c] : self->connections) {
+                rest.push_back(c.close);
+            }
+        }
+        for (auto& close : rest) {
+            close();
+        }
+    });
+    std::lock_guard lock(mutex);
+    if (connections.empty()) {
+        grace_timer.cancel();
+    }
+}
+
+HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler)
+    : state_(std::make_shared<State>(ioc, std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() {
+    stop(std::chrono::milliseconds(0));
+}
+
+void HttpServer::start() {
+    auto& s = *state_;
+    const auto endpoint = resolve_listen_address(s.ioc, s.options.listen);
+    try {
+        s.acceptor.open(endpoint.protocol());
+        s.acceptor.set_option(tcp::acceptor::reuse_address(true));
+        s.acceptor.bind(endpoint);
+        s.acceptor.listen(asio::socket_base::max_listen_connections);
+    } catch (const boost::system::system_error& e) {
+        throw std::system_error(e.code(), "listen on " + s.options.listen);
+    }
+    {
+        std::lock_guard lock(s.mutex);
+        s.bound = s.acceptor.local_endpoint();
+    }
+    asio::co_spawn(s.strand, s.accept_loop(), asio::detached);
+}
+
+void HttpServer::stop(std::chrono::milliseconds grace) {
+    asio::post(state_->strand, [state = state_, grace] { state->begin_stop(grace); });
+}
+
+tcp::endpoint HttpServer::local_endpoint() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->bound;
+}
+
+std::size_t HttpServer::connection_count() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->connections.size();
+}
+
+tcp::endpoint resolve_listen_address(asio::io_context& ioc, const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+        throw std::invalid_argument("listen address '" + listen + "' is not host:port");
+    }
+    std::string host = listen.substr(0, colon);
+    const std::string port = listen.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    if (host.empty()) {
+        host = "0.0.0.0";
+    }
+    unsigned long port_number = 0;
+    try {
+        std::size_t used = 0;
+        port_number = std::stoul(port, &used);
+        if (used != port.size() || port_number > 65535) {
+            throw std::out_of_range("port");
+        }
+    } catch (const std::exception&) {
+        throw std::invalid_argument("listen address '" + listen + "' has a bad port");
+    }
+    beast::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (!ec) {
+        return {address, static_cast<std::uint16_t>(port_number)};
+    }
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(host, port, ec);
+    if (ec || results.empty()) {
+        throw std::invalid_argument("listen address '" + listen + "': cannot resolve host");
+    }
+    return results.begin()->endpoint();
+}
+
+HttpResponse make_response(const HttpRequest& req, http::status status, std::string body,
+                           std::string_view content_type) {
+    HttpResponse res{status, req.version()};
+    if (!content_type.empty()) {
+        res.set(http::field::content_type, content_type);
+    }
+    res.keep_alive(req.keep_alive());
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+}  // namespace scagent::net

@@ -1,0 +1,55 @@
+#pragma once
+
+// Internal helpers of this folder: read a field that may be missing or null, write one only when
+// it is not empty (SC's omitempty). A present field of the wrong type still throws
+// nlohmann::json::type_error; the decode_* functions catch it.
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace scagent::plugins::servicecomb::json_fields {
+
+/// Structs decode only from objects: `"service": 5` is an error, not an empty service.
+inline void expect_object(const nlohmann::json& json, const char* what) {
+    if (!json.is_object()) {
+        throw std::invalid_argument(std::string(what) + " is not a JSON object");
+    }
+}
+
+template <class T>
+void read(const nlohmann::json& json, const char* key, T& out) {
+    auto it = json.find(key);
+    if (it != json.end() && !it->is_null()) {
+        it->get_to(out);
+    }
+}
+
+/// Numbers arrive as JSON numbers from SC and kie, but quoted from some CSE gateways.
+template <class Int>
+void read_int(const nlohmann::json& json, const char* key, Int& out) {
+    auto it = json.find(key);
+    if (it == json.end() || it->is_null()) {
+        return;
+    }
+    if (it->is_string()) {
+        out = static_cast<Int>(std::stoll(it->get<std::string>()));
+    } else {
+        it->get_to(out);
+    }
+}
+
+template <class T>
+void write(nlohmann::json& json, const char* key, const T& value) {
+    if (!value.empty()) {
+        json[key] = value;
+    }
+}
+
+inline void write_int(nlohmann::json& json, const char* key, long long value) {
+    if (value != 0) {
+        json[key] = value;
+    }
+}
+
+}  // namespace scagent::plugins::servicecomb::json_fields
