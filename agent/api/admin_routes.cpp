@@ -1,0 +1,107 @@
+#include "agent/api/admin_routes.hpp"
+
+#include <ctime>
+
+#include "agent/api/discovery_responses.hpp"
+#include "metrics/metrics_registry.hpp"
+
+namespace scagent::api {
+namespace {
+
+namespace http = net::http;
+constexpr const char* kJson = "application/json";
+
+net::HttpReply json_reply(const net::HttpRequest& req, http::status status,
+                          const nlohmann::json& body) {
+    return net::make_response(req, status, body.dump(), kJson);
+}
+
+net::HttpReply error_reply(const net::HttpRequest& req, const ApiError& error) {
+    return net::make_response(req, static_cast<http::status>(error.status), error_body(error),
+                              kJson);
+}
+
+std::string iso8601(std::chrono::system_clock::time_point when) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+}  // namespace
+
+nlohmann::json services_json(const std::vector<registration::RegistrarState>& states) {
+    auto out = nlohmann::json::array();
+    for (const auto& state : states) {
+        nlohmann::json item = {
+            {"app", state.app},
+            {"name", state.name},
+            {"version", state.version},
+            {"environment", state.environment},
+            {"serviceId", state.service_id},
+            {"instanceId", state.instance_id},
+            {"status", state.status},
+            {"registered", state.registered},
+            {"lastHeartbeat", state.last_heartbeat ? nlohmann::json(iso8601(*state.last_heartbeat))
+                                                   : nlohmann::json(nullptr)},
+            {"maintenance", state.maintenance},
+        };
+        if (state.maintenance && !state.maintenance_reason.empty()) {
+            item["maintenanceReason"] = state.maintenance_reason;
+        }
+        if (!state.last_error.empty()) {
+            item["lastError"] = state.last_error;
+        }
+        out.push_back(std::move(item));
+    }
+    return out;
+}
+
+void add_metrics_route(net::HttpRouter& router, std::function<std::string()> metrics_text) {
+    router.add(http::verb::get, "/metrics",
+               net::sync_route([metrics_text = std::move(metrics_text)](net::RouteContext& ctx) {
+                   return net::HttpReply(
+                       net::make_response(ctx.request(), http::status::ok, metrics_text(),
+                                          metrics::MetricsRegistry::kContentType));
+               }));
+}
+
+void add_admin_routes(net::HttpRouter& router, AdminSource source) {
+    auto shared = std::make_shared<const AdminSource>(std::move(source));
+    router.add(
+        http::verb::get, "/v1/agent/services", net::sync_route([shared](net::RouteContext& ctx) {
+            return json_reply(ctx.request(), http::status::ok, services_json(shared->services()));
+        }));
+    router.add(
+        http::verb::put, "/v1/agent/services/{name}/maintenance",
+        net::sync_route([shared](net::RouteContext& ctx) {
+            const auto enable = ctx.query("enable");
+            if (!enable || (*enable != "true" && *enable != "false")) {
+                return error_reply(ctx.request(), bad_request("enable", "must be true or false"));
+            }
+            const auto& name = ctx.param("name");
+            const bool on = *enable == "true";
+            if (!shared->set_maintenance(name, on, ctx.query("reason").value_or(""))) {
+                return error_reply(
+                    ctx.request(),
+                    ApiError{404, "SERVICE_NOT_FOUND", "no local service named '" + name + "'"});
+            }
+            return json_reply(ctx.request(), http::status::ok,
+                              {{"name", name}, {"maintenance", on}});
+        }));
+    router.add(http::verb::get, "/healthz", net::sync_route([](net::RouteContext& ctx) {
+                   return json_reply(ctx.request(), http::status::ok, {{"status", "ok"}});
+               }));
+    router.add(http::verb::get, "/readyz", net::sync_route([shared](net::RouteContext& ctx) {
+                   if (auto reason = shared->not_ready_reason()) {
+                       return json_reply(ctx.request(), http::status::service_unavailable,
+                                         {{"status", "not ready"}, {"reason", *reason}});
+                   }
+                   return json_reply(ctx.request(), http::status::ok, {{"status", "ready"}});
+               }));
+    add_metrics_route(router, [shared] { return shared->metrics_text(); });
+}
+
+}  // namespace scagent::api

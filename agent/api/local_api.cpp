@@ -1,0 +1,66 @@
+#include "agent/api/local_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "agent/api/discovery_responses.hpp"
+
+namespace scagent::api {
+namespace {
+
+namespace http = net::http;
+
+/// Unknown routes answer in the API's JSON error shape, not Beast's plain text.
+net::HttpResponse json_fallback(const net::HttpRequest& req, http::status status) {
+    const bool not_found = status == http::status::not_found;
+    const ApiError error{static_cast<unsigned>(status), not_found ? "NOT_FOUND" : "BAD_REQUEST",
+                         not_found ? "no route " + std::string(req.target())
+                                   : std::string(http::obsolete_reason(status))};
+    return net::make_response(req, status, error_body(error), "application/json");
+}
+
+}  // namespace
+
+LocalApi::LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::string metrics_listen)
+    : ioc_(ioc), api_listen_(std::move(api_listen)), metrics_listen_(std::move(metrics_listen)) {
+    router_.set_fallback(json_fallback);
+    metrics_router_.set_fallback(json_fallback);
+}
+
+LocalApi::~LocalApi() = default;
+
+void LocalApi::start() {
+    net::HttpServerOptions options;
+    options.listen = api_listen_;
+    server_ = std::make_unique<net::HttpServer>(ioc_, options, router_.handler());
+    server_->start();
+    if (!metrics_listen_.empty()) {
+        options.listen = metrics_listen_;
+        metrics_server_ =
+            std::make_unique<net::HttpServer>(ioc_, options, metrics_router_.handler());
+        metrics_server_->start();
+    }
+}
+
+void LocalApi::stop(std::chrono::milliseconds grace) {
+    if (server_) {
+        server_->stop(grace);
+    }
+    if (metrics_server_) {
+        metrics_server_->stop(grace);
+    }
+}
+
+std::size_t LocalApi::connection_count() const {
+    return (server_ ? server_->connection_count() : 0) +
+           (metrics_server_ ? metrics_server_->connection_count() : 0);
+}
+
+std::uint16_t LocalApi::port() const {
+    return server_ ? server_->port() : 0;
+}
+
+std::uint16_t LocalApi::metrics_port() const {
+    return metrics_server_ ? metrics_server_->port() : 0;
+}
+
+}  // namespace scagent::api

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "agent/net/http_router.hpp"
+#include "agent/net/http_server.hpp"
+
+namespace scagent::api {
+
+/// The local API server on `listen.api` and, when `listen.metrics` is set, the metrics-only
+/// listener. Route groups (admin, discovery, ...) are added to router() before start().
+///
+/// Lifecycle: construct, add routes, start() (throws std::system_error when it cannot bind),
+/// stop(grace) once; destroy after the io_context has stopped.
+class LocalApi {
+  public:
+    LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::string metrics_listen);
+    ~LocalApi();
+
+    net::HttpRouter& router() noexcept { return router_; }
+    /// Routes of the metrics listener (only /metrics); unused when there is none.
+    net::HttpRouter& metrics_router() noexcept { return metrics_router_; }
+
+    void start();
+    /// Stops accepting on both listeners; requests in flight get `grace` to finish.
+    void stop(std::chrono::milliseconds grace);
+
+    std::size_t connection_count() const;
+    std::uint16_t port() const;
+    std::uint16_t metrics_port() const;  ///< 0 when there is no metrics listener
+
+  private:
+    boost::asio::io_context& ioc_;
+    std::string api_listen_;
+    std::string metrics_listen_;
+    net::HttpRouter router_;
+    net::HttpRouter metrics_router_;
+    std::unique_ptr<net::HttpServer> server_;
+    std::unique_ptr<net::HttpServer> metrics_server_;
+};
+
+}  // namespace scagent::api

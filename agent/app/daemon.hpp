@@ -1,0 +1,62 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "config/loader.hpp"
+
+namespace scagent::app {
+
+struct DaemonOptions {
+    /// Used again for SIGHUP reloads (the bundled dev files live in memory).
+    config::LoadOptions load;
+    /// React to SIGTERM/SIGINT/SIGHUP; in-process tests call request_stop()/reload() instead.
+    bool handle_signals = true;
+    /// Shortens heartbeat periods (tests). 1.0 in production.
+    double heartbeat_scale = 1.0;
+    /// RBAC token lifetime to request instead of the client's default (tests of refresh).
+    std::optional<std::chrono::seconds> token_lifetime;
+    /// Called on the io_context once the local API listens (tests learn the port).
+    std::function<void(std::uint16_t api_port)> on_started;
+    /// Called after the last deregistration, before the io_context stops (dev: stop the
+    /// embedded registry).
+    std::function<void()> on_stopped;
+};
+
+/// The `run` lifecycle (DESIGN.md): metrics → HTTP client → registry client → local API →
+/// registrars → READY=1; SIGTERM/SIGINT drain (DOWN, drain.delay, stop accepting, finish
+/// in-flight within drain.timeout, deregister); a second signal skips the waits; SIGHUP
+/// reloads the service descriptors.
+///
+/// Thread-safety: run() blocks the calling thread (plus `threads - 1` more) until the stop
+/// completes; request_stop() and reload() may be called from any thread.
+class Daemon {
+  public:
+    Daemon(boost::asio::io_context& ioc, config::LoadedConfig loaded, DaemonOptions options = {});
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    /// Exit code: 0 after a clean stop, 1 when a listener cannot bind, 78 for a TLS file that
+    /// cannot be loaded.
+    int run();
+
+    /// As SIGTERM: the first call drains, a second one skips the remaining waits.
+    void request_stop();
+    /// As SIGHUP.
+    void reload();
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// `sc-agent run`'s body after the configuration has loaded: its own io_context.
+int run_daemon(config::LoadedConfig loaded, DaemonOptions options = {});
+
+}  // namespace scagent::app

@@ -1,0 +1,115 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "agent/registration/health_probe.hpp"
+#include "agent/registration/registration_metrics.hpp"
+#include "agent/registration/registry_client.hpp"
+#include "agent/registration/schedule.hpp"
+#include "config/service_descriptor.hpp"
+#include "plugins/api/rng.hpp"
+
+namespace scagent::registration {
+
+/// What GET /v1/agent/services shows of one local service.
+struct RegistrarState {
+    std::string app;
+    std::string name;
+    std::string version;
+    std::string environment;
+    std::string service_id;
+    std::string instance_id;
+    std::string status;  ///< last status the registry accepted (or the one about to be sent)
+    bool registered = false;
+    bool maintenance = false;
+    std::string maintenance_reason;
+    std::optional<std::chrono::system_clock::time_point> last_heartbeat;
+    std::string last_error;   ///< why the last registry call failed; empty after a success
+    int failed_attempts = 0;  ///< registration attempts that failed since the last success
+};
+
+struct RegistrarOptions {
+    std::string advertise_address = "127.0.0.1";  ///< replaces 0.0.0.0 in endpoints
+    std::string hostname;                         ///< used when the descriptor has none
+    double heartbeat_scale = 1.0;                 ///< tests shorten the heartbeat period
+};
+
+/// One local service's registration (spec §2.3), a coroutine state machine on one strand:
+///   unregistered --create service, register instance--> registered
+///   registered --400017 (heartbeat/status)--> unregistered, same instanceId
+///   registered --400012--> unregistered, service recreated first
+///   registered --desired status differs--> PUT status
+/// Failed attempts back off 1 s .. 30 s. Heartbeats come from a HeartbeatScheduler through
+/// on_heartbeat(). The desired status is DOWN while draining, else OUTOFSERVICE in maintenance,
+/// else UP without a check, else the probe's verdict (STARTING until it has one).
+///
+/// Thread-safety: state() and the setters may be called from any thread; everything else runs
+/// on the strand given at construction. Create with std::make_shared.
+class Registrar : public std::enable_shared_from_this<Registrar> {
+  public:
+    Registrar(boost::asio::any_io_executor strand, RegistryClient& client,
+              net::HttpTransport& probe_http, RegistrationMetrics& metrics,
+              config::ServiceDescriptor descriptor, RegistrarOptions options);
+
+    void start();
+    /// Stops the loop and the probe, then deregisters when registered. Runs on the strand.
+    boost::asio::awaitable<void> stop_and_deregister();
+
+    void set_maintenance(bool enable, std::string reason);
+    void set_draining();
+    /// True once the registry holds the status the registrar wants (drain waits on it).
+    bool status_settled() const;
+
+    RegistrarState state() const;
+    const config::ServiceDescriptor& descriptor() const noexcept { return descriptor_; }
+    Millis heartbeat_period() const noexcept { return heartbeat_period_; }
+
+    /// For the HeartbeatScheduler (on the strand): whom to heartbeat, and how it went.
+    std::optional<sc::HeartbeatEntry> heartbeat_target() const;
+    void on_heartbeat(const sc::Result<void>& result);
+
+  private:
+    enum class Gone { kNothing, kInstance, kService };
+
+    boost::asio::awaitable<void> loop();
+    boost::asio::awaitable<sc::Result<void>> register_once(bool service_recreated = false);
+    boost::asio::awaitable<sc::Result<void>> create_service();
+    sc::MicroServiceInstance instance_body(const std::string& status) const;
+    std::string desired_status() const;  ///< mutex_ held
+    void fail(const sc::RegistryError& error, const char* what);
+    void wake();
+    boost::asio::awaitable<void> sleep(Millis duration);
+
+    boost::asio::any_io_executor strand_;
+    RegistryClient& client_;
+    RegistrationMetrics& metrics_;
+    const config::ServiceDescriptor descriptor_;
+    const RegistrarOptions options_;
+    const Millis heartbeat_period_;
+    std::shared_ptr<HealthProbe> probe_;
+    boost::asio::steady_timer wake_;
+    plugins::SeededRng rng_;
+    Backoff backoff_;
+
+    // Strand-only.
+    bool dirty_ = false;
+    bool stopping_ = false;
+    bool loop_running_ = false;
+    Gone gone_ = Gone::kService;  ///< what (re)registration must recreate
+
+    // Written on the strand, read anywhere.
+    mutable std::mutex mutex_;
+    RegistrarState state_;
+    AppHealth health_ = AppHealth::kUnknown;
+    bool draining_ = false;
+};
+
+}  // namespace scagent::registration

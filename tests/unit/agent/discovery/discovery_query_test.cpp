@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include "agent/api/discovery_query.hpp"
+
+namespace scagent::api {
+namespace {
+
+using std::chrono::milliseconds;
+using Kind = plugins::discovery::VersionRule::Kind;
+
+DiscoveryDefaults defaults() {
+    DiscoveryDefaults out;
+    out.app = "shop";
+    out.env = "production";
+    return out;
+}
+
+DiscoveryQuery ok(DiscoveryRoute route, std::string_view query, std::string_view name = "cart") {
+    auto parsed = parse_discovery_query(route, name, query, defaults());
+    EXPECT_FALSE(parsed.error) << query << ": " << (parsed.error ? parsed.error->message : "");
+    return parsed.query;
+}
+
+ApiError fails(DiscoveryRoute route, std::string_view query, std::string_view name = "cart") {
+    auto parsed = parse_discovery_query(route, name, query, defaults());
+    EXPECT_TRUE(parsed.error) << query;
+    return parsed.error.value_or(ApiError{});
+}
+
+TEST(DiscoveryQuery, DefaultsWhenNothingIsGiven) {
+    auto query = ok(DiscoveryRoute::kInstances, "");
+    EXPECT_EQ(query.key, (discovery::CacheKey{"shop", "cart", "production"}));
+    EXPECT_EQ(query.filter.version.kind(), Kind::kAll);
+    EXPECT_EQ(query.filter.status.statuses, (std::vector<std::string>{"UP"}));
+    EXPECT_TRUE(query.filter.tags.tags.empty());
+    EXPECT_FALSE(query.index);
+    EXPECT_EQ(query.wait, milliseconds(0));
+}
+
+TEST(DiscoveryQuery, EveryInstancesParameter) {
+    auto query = ok(DiscoveryRoute::kInstances,
+                    "?app=other&env=&version=1.2.0%2B&tags=zone:az1,canary:true&status=ANY"
+                    "&index=42&wait=30s");
+    EXPECT_EQ(query.key, (discovery::CacheKey{"other", "cart", ""}));
+    EXPECT_EQ(query.filter.version.kind(), Kind::kAtLeast);
+    EXPECT_EQ(query.filter.version.to_string(), "1.2.0+");
+    ASSERT_EQ(query.filter.tags.tags.size(), 2u);
+    EXPECT_EQ(query.filter.tags.tags[1].key, "canary");
+    EXPECT_TRUE(query.filter.status.statuses.empty());
+    EXPECT_EQ(query.index, 42u);
+    EXPECT_EQ(query.wait, milliseconds(30'000));
+}
+
+TEST(DiscoveryQuery, IndexWithoutWaitBlocksForTheDefaultAndWaitAloneDoesNotBlock) {
+    EXPECT_EQ(ok(DiscoveryRoute::kInstances, "index=3").wait, std::chrono::minutes(5));
+    EXPECT_EQ(ok(DiscoveryRoute::kInstances, "wait=10m").wait, milliseconds(0));
+    EXPECT_EQ(ok(DiscoveryRoute::kInstances, "index=3&wait=10m").wait, std::chrono::minutes(10));
+}
+
+TEST(DiscoveryQuery, SelectTakesHashKeyButNotBlocking) {
+    auto query = ok(DiscoveryRoute::kSelect, "version=latest&hashKey=user+42%2F7");
+    EXPECT_EQ(query.hash_key, "user 42/7");
+    EXPECT_EQ(query.filter.version.kind(), Kind::kLatest);
+    EXPECT_EQ(fails(DiscoveryRoute::kSelect, "index=1").message,
+              "index: unknown parameter; this route takes app, env, version, tags, status, "
+              "hashKey");
+    EXPECT_EQ(fails(DiscoveryRoute::kInstances, "hashKey=1").message,
+              "hashKey: unknown parameter; this route takes app, env, version, tags, status, "
+              "index, wait");
+}
+
+TEST(DiscoveryQuery, BadRequestsNameTheParameter) {
+    struct Case {
+        std::string_view query;
+        std::string_view message_start;
+    };
+    for (const Case& c : std::initializer_list<Case>{
+             {"version=1.x", "version: invalid version rule \"1.x\""},
+             {"tags=:v", "tags: invalid tag"},
+             {"status=SLEEPING", "status: invalid status \"SLEEPING\""},
+             {"index=-1", "index: must be the unsigned integer"},
+             {"index=", "index: must be the unsigned integer"},
+             {"index=1&wait=11m", "wait: at most 10m, got \"11m\""},
+             {"index=1&wait=30", "wait: "},
+             {"env=staging", "env: "},
+             {"app=", "app: must not be empty"},
+             {"app=bad%20app", "app: "},
+             {"verison=1.0", "verison: unknown parameter"},
+             {"version=1.0&version=2.0", "version: given more than once"},
+             {"app=%zz", "query: not a valid query string"},
+         }) {
+        auto error = fails(DiscoveryRoute::kInstances, c.query);
+        EXPECT_EQ(error.status, 400u) << c.query;
+        EXPECT_EQ(error.code, "BAD_REQUEST") << c.query;
+        EXPECT_EQ(error.message.substr(0, c.message_start.size()), c.message_start)
+            << c.query << " -> " << error.message;
+    }
+    EXPECT_EQ(fails(DiscoveryRoute::kInstances, "", "bad name").message.substr(0, 6), "name: ");
+    EXPECT_EQ(fails(DiscoveryRoute::kInstances, "", "").message.substr(0, 6), "name: ");
+}
+
+}  // namespace
+}  // namespace scagent::api
