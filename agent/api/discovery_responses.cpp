@@ -66,6 +66,42 @@ json instances_answer(const discovery::CachedSet& set,
     return answer;
 }
 
+std::string render_instances_answer(const discovery::CachedSet& set,
+                                    const plugins::discovery::InstanceFilter& filter,
+                                    plugins::Clock::TimePoint now) {
+    if (!set.rendered || set.rendered->size() != set.set->instances.size()) {
+        return instances_answer(set, filter, now)
+            .dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+    // The envelope's keys sort before and after "instances" (nlohmann orders keys), so the list
+    // is spliced in at its sorted place: ageSeconds, app, env, index | instances | revision, ...
+    json head = {{"ageSeconds", set.age_seconds(now)},
+                 {"app", set.key.app},
+                 {"env", set.key.env},
+                 {"index", set.index}};
+    json tail = {{"revision", set.revision},
+                 {"service", set.key.service},
+                 {"source", discovery::to_string(set.source)}};
+    std::string out = head.dump(-1, ' ', false, json::error_handler_t::replace);
+    out.back() = ',';
+    out += "\"instances\":[";
+    const auto& rendered = *set.rendered;
+    bool first = true;
+    for (const plugins::Instance* instance :
+         plugins::discovery::filter_instances(*set.set, filter)) {
+        auto position = static_cast<std::size_t>(instance - set.set->instances.data());
+        if (!first) {
+            out += ',';
+        }
+        first = false;
+        out += rendered[position];
+    }
+    out += "],";
+    std::string rest = tail.dump(-1, ' ', false, json::error_handler_t::replace);
+    out.append(rest, 1);  // without its '{'
+    return out;
+}
+
 json select_answer(const discovery::CachedSet& set, const plugins::Instance& chosen,
                    plugins::Clock::TimePoint now) {
     json answer = envelope(set, now);

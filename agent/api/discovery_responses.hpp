@@ -42,6 +42,12 @@ nlohmann::json instances_answer(const discovery::CachedSet& set,
                                 const plugins::discovery::InstanceFilter& filter,
                                 plugins::Clock::TimePoint now);
 
+/// instances_answer(...) serialised, built from the set's pre-rendered instances (the hot path:
+/// no per-instance JSON work). Falls back to instances_answer when the set has none.
+std::string render_instances_answer(const discovery::CachedSet& set,
+                                    const plugins::discovery::InstanceFilter& filter,
+                                    plugins::Clock::TimePoint now);
+
 /// The body of `select`: the instances answer's envelope with one "instance" instead of the list.
 /// `chosen` must point into set.set->instances.
 nlohmann::json select_answer(const discovery::CachedSet& set, const plugins::Instance& chosen,

@@ -13,13 +13,19 @@
 #include <csignal>
 #include <cstdlib>
 #include <exception>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "agent/api/admin_routes.hpp"
+#include "agent/api/discovery_routes.hpp"
+#include "agent/api/governance_routes.hpp"
 #include "agent/api/local_api.hpp"
 #include "agent/app/commands.hpp"
 #include "agent/app/systemd_notify.hpp"
+#include "agent/discovery/discovery_config.hpp"
+#include "agent/governance/governed_instance_selector.hpp"
+#include "agent/governance/store_config.hpp"
 #include "agent/net/http_client.hpp"
 #include "agent/registration/host_identity.hpp"
 #include "agent/registration/registrations.hpp"
@@ -100,6 +106,10 @@ struct Daemon::Impl {
     std::unique_ptr<registration::RegistryClient> client;
     std::unique_ptr<registration::RegistrationMetrics> registration_metrics;
     std::unique_ptr<registration::Registrations> registrations;
+    std::unique_ptr<governance::GovernanceMetrics> governance_metrics;
+    std::unique_ptr<governance::GovernanceStore> governance;
+    std::shared_ptr<governance::GovernedSelector> governed_selector;
+    std::unique_ptr<discovery::Discovery> discovery;
     std::unique_ptr<api::LocalApi> local_api;
     SystemdNotifier notifier;
     asio::steady_timer wait_timer;
@@ -143,6 +153,7 @@ asio::awaitable<void> Daemon::Impl::shutdown() {
     co_await pause(drain.delay);
     spdlog::info("stopping: closing listeners; in-flight requests get {} ms",
                  drain.timeout.count());
+    discovery->stop();  // blocking queries answer now instead of holding the drain
     local_api->stop(immediate ? 0ms : drain.timeout);
     co_await wait_until([this] { return local_api->connection_count() == 0; }, drain.timeout);
     spdlog::info("stopping: deregistering");
@@ -160,6 +171,7 @@ void Daemon::Impl::finish() {
     if (options.on_stopped) {
         options.on_stopped();
     }
+    governance->stop();
     registry_http->close_idle();
     probe_http->close_idle();
     spdlog::info("stopped");
@@ -219,6 +231,7 @@ asio::awaitable<void> Daemon::Impl::reload_descriptors() {
     if (stop_requests > 0) {
         co_return;
     }
+    governance->reload();
     spdlog::info("reloading service descriptors");
     config::Diagnostics diagnostics;
     auto descriptors = config::load_service_descriptors(loaded.agent, diagnostics, options.load);
@@ -299,6 +312,33 @@ int Daemon::run() {
     d.registrations = std::make_unique<registration::Registrations>(
         d.strand, *d.client, *d.probe_http, *d.registration_metrics, registrar_options);
 
+    // Governance before the local API, which serves it (DESIGN.md lifecycle).
+    d.governance_metrics = std::make_unique<governance::GovernanceMetrics>(d.metrics);
+    d.governance = std::make_unique<governance::GovernanceStore>(
+        d.ioc.get_executor(), *d.registry_http, d.governance_metrics.get(),
+        governance::store_options(agent, d.loaded.services));
+    d.governance->start();
+
+    // The provider cache (disk snapshot first) before the local API, which serves it.
+    d.discovery = std::make_unique<discovery::Discovery>(
+        d.ioc.get_executor(), *d.client, d.metrics.registry(),
+        [registrations = d.registrations.get()] {
+            return discovery::first_service_id(registrations->states());
+        },
+        discovery::discovery_options(agent, d.loaded.services));
+    // `select` follows the governance of the target service (route rule, isolation, LB).
+    d.governed_selector = std::make_shared<governance::GovernedSelector>(
+        [store = d.governance.get()] { return store->snapshot(); }, plugins::system_clock(),
+        d.governance_metrics.get(), std::random_device{}());
+    d.discovery->set_selector(
+        std::make_unique<governance::GovernedInstanceSelector>(d.governed_selector));
+    d.discovery->add_outcome_listener(
+        [selector = d.governed_selector](std::string_view service, std::string_view instance_id,
+                                         bool success, std::chrono::milliseconds latency) {
+            selector->record_outcome(service, instance_id, success, latency);
+        });
+    d.discovery->start();
+
     d.local_api = std::make_unique<api::LocalApi>(d.ioc, agent.listen.api, agent.listen.metrics);
     auto* registrations = d.registrations.get();
     auto* metrics = &d.metrics;
@@ -311,6 +351,11 @@ int Daemon::run() {
             },
             [registrations] { return registrations->not_ready_reason(); },
             [metrics] { return metrics->exposition(); }});
+    api::add_governance_routes(d.local_api->router(),
+                               [store = d.governance.get()] { return store->view(); });
+    api::add_discovery_routes(
+        d.local_api->router(), *d.discovery,
+        [defaults = api::discovery_defaults(d.loaded.services)] { return defaults; });
     api::add_metrics_route(d.local_api->metrics_router(),
                            [metrics] { return metrics->exposition(); });
     if (const char* hooks = std::getenv("SC_AGENT_TEST_HOOKS");

@@ -58,6 +58,10 @@ struct CachedSet {
     plugins::InstanceSetPtr set;
     /// Same size and order as set->instances.
     std::vector<DataCenterInfo> data_centers;
+    /// Each instance as compact local-API JSON (instance_to_json), same order as set->instances.
+    /// Rendered once when the content changes, so an answer only concatenates strings; shared by
+    /// the successors that only change source or age. Null only in sets built by hand (tests).
+    std::shared_ptr<const std::vector<std::string>> rendered;
     std::string revision;
     Source source = Source::kLive;
     bool service_found = true;

@@ -4,6 +4,7 @@
 #include <numeric>
 #include <utility>
 
+#include "agent/discovery/instance_json.hpp"
 #include "plugins/discovery/endpoint.hpp"
 
 namespace scagent::discovery {
@@ -45,6 +46,19 @@ void normalise(LiveResult& result) {
     }
     result.instances = std::move(instances);
     result.data_centers = std::move(centers);
+}
+
+/// Pre-renders every instance (see CachedSet::rendered). Registry text that is not valid UTF-8
+/// is replaced, never thrown about: bad registry input must not fail an answer.
+std::shared_ptr<const std::vector<std::string>> render(const std::vector<plugins::Instance>& list,
+                                                       const std::vector<DataCenterInfo>& centers) {
+    auto out = std::make_shared<std::vector<std::string>>();
+    out->reserve(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        out->push_back(instance_to_json(list[i], centers[i])
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    return out;
 }
 
 CachedSetPtr with_source(const CachedSet& previous, Source source, Clock::TimePoint fetched_at) {
@@ -150,6 +164,7 @@ CachedSetPtr InstanceCache::build(const CacheKey& key, LiveResult result, Source
         // Share the unchanged instances: load balancers keyed on the set pointer stay valid.
         next->set = previous->set;
         next->data_centers = previous->data_centers;
+        next->rendered = previous->rendered;
         next->index = previous->index;
         return next;
     }
@@ -159,6 +174,7 @@ CachedSetPtr InstanceCache::build(const CacheKey& key, LiveResult result, Source
     set->revision = next->index;
     next->set = std::move(set);
     next->data_centers = std::move(result.data_centers);
+    next->rendered = render(next->set->instances, next->data_centers);
     return next;
 }
 

@@ -245,6 +245,19 @@ RegistryClient::Awaitable<sc::BatchFindResult> RegistryClient::batch_find(
     co_return decode_with<sc::BatchFindResult>(response, sc::decode_batch_find);
 }
 
+boost::asio::awaitable<sc::Result<std::vector<std::pair<std::string, std::string>>>>
+RegistryClient::upgrade_headers() {
+    if (auto ready = co_await ensure_token(options_.request_timeout, /*force=*/false); !ready) {
+        co_return ready.error();
+    }
+    std::vector<std::pair<std::string, std::string>> headers;
+    headers.emplace_back(std::string(sc::kDomainHeader), options_.domain);
+    if (auto token = current_token()) {
+        headers.emplace_back("Authorization", "Bearer " + token->reveal());
+    }
+    co_return headers;
+}
+
 RegistryClient::Awaitable<std::vector<sc::MicroServiceInstance>> RegistryClient::health() {
     auto response = co_await send("health", requests_.health());
     co_return decode_with<std::vector<sc::MicroServiceInstance>>(response, sc::decode_instances);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/net/address_pool.hpp"
@@ -102,6 +103,11 @@ class RegistryClient {
     boost::asio::awaitable<net::HttpResult> send(
         std::string_view operation, plugins::HttpRequest request,
         std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+    /// Headers of a websocket upgrade to the registry (the watch): X-Domain-Name and, with RBAC,
+    /// `Authorization` with a current token (fetched first when due).
+    boost::asio::awaitable<sc::Result<std::vector<std::pair<std::string, std::string>>>>
+    upgrade_headers();
 
     const sc::ScRequests& requests() const noexcept { return requests_; }
     net::AddressPool& address_pool() noexcept { return pool_; }

@@ -9,7 +9,9 @@
 #include <atomic>
 #include <thread>
 
+#include "agent/api/discovery_query.hpp"
 #include "agent/api/discovery_responses.hpp"
+#include "agent/api/discovery_routes.hpp"
 #include "agent/discovery/instance_cache.hpp"
 #include "plugins/api/clock.hpp"
 
@@ -123,9 +125,44 @@ void BM_InstancesAnswer(benchmark::State& state) {
     });
 }
 
+/// The same body from the pre-rendered instances (CachedSet::rendered): what the route sends.
+void BM_InstancesRendered(benchmark::State& state) {
+    auto filter = filter_of(state.range(0) == 0 ? "" : "latest", "");
+    auto& clock = plugins::system_clock();
+    with_writer(state, [&] {
+        std::size_t bytes = 0;
+        for (auto _ : state) {
+            auto lookup = shared().cache.get(kKey);
+            std::string body = api::render_instances_answer(*lookup.set, filter, clock.now());
+            bytes += body.size();
+            benchmark::DoNotOptimize(body.data());
+        }
+        state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    });
+}
+
+/// The handler without sockets: query parsing, lookup, filter, body and HTTP response object.
+void BM_InstancesHandler(benchmark::State& state) {
+    auto& clock = plugins::system_clock();
+    api::DiscoveryDefaults defaults;
+    defaults.app = kKey.app;
+    net::HttpRequest request{net::http::verb::get, "/v1/services/cart/instances?status=UP", 11};
+    with_writer(state, [&] {
+        for (auto _ : state) {
+            auto parsed = api::parse_discovery_query(api::DiscoveryRoute::kInstances, "cart",
+                                                     "status=UP", defaults);
+            auto lookup = shared().cache.get(parsed.query.key);
+            auto reply = api::instances_reply(request, lookup, parsed.query, clock.now());
+            benchmark::DoNotOptimize(reply.response.body().data());
+        }
+    });
+}
+
 BENCHMARK(BM_Get)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
 BENCHMARK(BM_GetFilter)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
 BENCHMARK(BM_InstancesAnswer)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+BENCHMARK(BM_InstancesRendered)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+BENCHMARK(BM_InstancesHandler)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
 }  // namespace scagent::discovery

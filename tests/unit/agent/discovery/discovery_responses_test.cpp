@@ -104,5 +104,26 @@ TEST(DiscoveryErrors, BodiesAndStatuses) {
     EXPECT_EQ(none.message, "no available instance of shop/cart matching version=2.0.0+");
 }
 
+TEST_F(DiscoveryResponsesTest, RenderedAnswerEqualsTheJsonAnswer) {
+    auto set = cache_.get(kCart).set;
+    ASSERT_TRUE(set->rendered);
+    for (const char* version : {"", "latest", "1.0.0", "3.0.0+"}) {
+        plugins::discovery::InstanceFilter filter;
+        filter.version = plugins::discovery::parse_version_rule(version).rule;
+        auto text = render_instances_answer(*set, filter, clock_.now());
+        EXPECT_EQ(json::parse(text), instances_answer(*set, filter, clock_.now())) << version;
+        EXPECT_EQ(text, instances_answer(*set, filter, clock_.now()).dump()) << version;
+    }
+}
+
+TEST_F(DiscoveryResponsesTest, RenderingSurvivesInvalidUtf8FromTheRegistry) {
+    auto result = live({"bad"}, "rev-8");
+    result.instances[0].properties["note"] = "\xff\xfe";
+    cache_.apply_live_result(kCart, result);
+    auto set = cache_.get(kCart).set;
+    auto text = render_instances_answer(*set, {}, clock_.now());
+    EXPECT_FALSE(json::parse(text, nullptr, /*allow_exceptions=*/false).is_discarded());
+}
+
 }  // namespace
 }  // namespace scagent::api

@@ -1,0 +1,180 @@
+#include "agent/discovery/discovery.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/strand.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+namespace scagent::discovery {
+
+namespace asio = boost::asio;
+
+Discovery::Discovery(asio::any_io_executor executor, registration::RegistryClient& client,
+                     prometheus::Registry& metrics, ConsumerId consumer_id,
+                     DiscoveryOptions options)
+    : options_(std::move(options)),
+      clock_(plugins::system_clock()),
+      stats_(metrics),
+      cache_(clock_, &stats_),
+      waiters_(cache_),
+      outcomes_(clock_),
+      selector_(std::make_unique<RoundRobinSelector>()) {
+    if (!options_.snapshot_path.empty()) {
+        SnapshotWriter::Options writer_options;
+        writer_options.path = options_.snapshot_path;
+        writer_options.min_interval = options_.snapshot_min_interval;
+        writer_ = std::make_unique<SnapshotWriter>(cache_, clock_, writer_options);
+    }
+    cache_.add_listener([this](const CacheKey& key, const CachedSetPtr&) {
+        waiters_.notify(key);
+        if (writer_) {
+            writer_->note_change();
+        }
+    });
+    RefresherOptions refresher_options;
+    refresher_options.interval = options_.refresh_interval;
+    refresher_ = std::make_unique<Refresher>(asio::make_strand(executor), client, cache_,
+                                             consumer_id, refresher_options);
+    // A first request waits on the key's index; a failed refresh does not change it, so wake
+    // the waiters explicitly and let them see "unavailable".
+    refresher_->set_on_key_failed([this](const CacheKey& key) { waiters_.notify(key); });
+    refresher_->set_on_result([this](bool answered) { on_refresh_result(answered); });
+    refresher_->set_on_tick([this] { on_tick(); });
+    if (options_.watch) {
+        WatcherOptions watcher_options;
+        watcher_options.tls = options_.tls;
+        auto* refresher = refresher_.get();
+        watcher_ = std::make_unique<Watcher>(
+            asio::make_strand(executor), client, std::move(consumer_id),
+            [refresher](const plugins::servicecomb::WatchEvent& event) {
+                if (event.action == "EXPIRE" || event.key.service_name.empty()) {
+                    refresher->refresh_all_soon();  // "re-pull everything" (spec §1.4.11)
+                } else {
+                    refresher->refresh_service_soon(event.key.app_id, event.key.service_name);
+                }
+            },
+            [refresher] { refresher->refresh_all_soon(); }, watcher_options);
+    }
+}
+
+Discovery::~Discovery() = default;
+
+void Discovery::set_selector(std::unique_ptr<InstanceSelector> selector) {
+    selector_ = std::move(selector);
+}
+
+void Discovery::add_outcome_listener(OutcomeListener listener) {
+    outcome_listeners_.push_back(std::move(listener));
+}
+
+void Discovery::record_outcome(std::string_view service, std::string_view instance_id, bool success,
+                               std::chrono::milliseconds latency) {
+    outcomes_.record(instance_id, success, latency);
+    for (const auto& listener : outcome_listeners_) {
+        listener(service, instance_id, success, latency);
+    }
+}
+
+void Discovery::start() {
+    started_at_ = clock_.now();
+    for (const auto& key : options_.pinned) {
+        cache_.track(key, /*pinned=*/true);
+    }
+    load_snapshot();
+    refresher_->start();
+    if (watcher_) {
+        watcher_->start();
+    }
+}
+
+void Discovery::stop() {
+    refresher_->stop();
+    if (watcher_) {
+        watcher_->stop();
+    }
+    waiters_.cancel_all();
+    if (writer_) {
+        writer_->flush();
+    }
+}
+
+void Discovery::load_snapshot() {
+    if (options_.snapshot_path.empty()) {
+        return;
+    }
+    std::error_code ec;
+    if (!std::filesystem::exists(options_.snapshot_path, ec)) {
+        spdlog::info("no provider cache snapshot at {} yet", options_.snapshot_path);
+        return;
+    }
+    auto decoded = read_snapshot_file(options_.snapshot_path);
+    if (!decoded.error.empty()) {
+        // Never fatal: the registry is the source of truth; the snapshot only bridges outages.
+        spdlog::warn("ignoring the provider cache snapshot: {}", decoded.error);
+        return;
+    }
+    // Held until the registry has answered or failed once (on_refresh_result): with a reachable
+    // registry, stale disk data is never served.
+    pending_restore_ = std::move(decoded);
+}
+
+void Discovery::restore_pending(const char* why) {
+    if (!pending_restore_) {
+        return;
+    }
+    auto count =
+        cache_.restore(std::move(pending_restore_->entries), std::chrono::system_clock::now());
+    pending_restore_.reset();
+    spdlog::warn("{}: serving {} provider(s) from the disk snapshot {}", why, count,
+                 options_.snapshot_path);
+}
+
+void Discovery::on_refresh_result(bool answered) {
+    if (answered) {
+        pending_restore_.reset();
+    } else {
+        restore_pending("the registry is unreachable");
+    }
+}
+
+void Discovery::on_tick() {
+    if (pending_restore_ && !options_.pinned.empty() &&
+        clock_.now() - started_at_ >= options_.restore_after) {
+        restore_pending("the registry has not answered yet");
+    }
+    cache_.update_age_metrics();
+    if (writer_) {
+        writer_->write_if_due();
+    }
+}
+
+asio::awaitable<InstanceCache::Lookup> Discovery::lookup(asio::any_io_executor executor,
+                                                         CacheKey key) {
+    auto found = cache_.get(key);
+    if (found.state == InstanceCache::State::kUntracked) {
+        if (cache_.track(key)) {
+            refresher_->refresh_soon(key);
+        }
+        found = cache_.get(key);
+    } else if (found.state == InstanceCache::State::kUnavailable) {
+        // Nothing cached and the last try failed: try again in the background (coalesced by
+        // the refresher), answer now.
+        refresher_->refresh_soon(key);
+    }
+    // A failed first refresh changes no index: its wake-up (on_key_failed) can land before this
+    // waiter registers, so the state is also re-checked every slice.
+    const auto deadline = std::chrono::steady_clock::now() + options_.first_answer_wait;
+    while (found.state == InstanceCache::State::kPending &&
+           std::chrono::steady_clock::now() < deadline) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        co_await waiters_.wait_for_change(executor, key, 0,
+                                          std::min(left, std::chrono::milliseconds(50)));
+        found = cache_.get(key);
+    }
+    co_return found;
+}
+
+}  // namespace scagent::discovery

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/discovery/cache_stats.hpp"
+#include "agent/discovery/change_waiters.hpp"
+#include "agent/discovery/instance_cache.hpp"
+#include "agent/discovery/instance_selector.hpp"
+#include "agent/discovery/outcome_book.hpp"
+#include "agent/discovery/refresher.hpp"
+#include "agent/discovery/snapshot_file.hpp"
+#include "agent/discovery/snapshot_writer.hpp"
+#include "agent/discovery/watcher.hpp"
+
+namespace scagent::discovery {
+
+struct DiscoveryOptions {
+    std::chrono::milliseconds refresh_interval = std::chrono::seconds(30);
+    bool watch = true;
+    net::TlsOptions tls;
+    /// Empty: no disk snapshot.
+    std::string snapshot_path;
+    std::chrono::milliseconds snapshot_min_interval = std::chrono::seconds(5);
+    /// Descriptors' `dependencies`: cached from the start and never dropped for idleness.
+    std::vector<CacheKey> pinned;
+    /// A request for a key nobody asked for before waits this long for the registry's answer.
+    std::chrono::milliseconds first_answer_wait = std::chrono::seconds(3);
+    /// The snapshot is served when the registry has not answered the start-up refresh by then.
+    std::chrono::milliseconds restore_after = std::chrono::seconds(2);
+};
+
+/// The provider cache and everything that feeds or reads it, wired together: InstanceCache,
+/// Refresher, Watcher, disk snapshot (restore at start when the registry is unreachable, writes
+/// after changes), ChangeWaiters for blocking queries, and the OutcomeBook + InstanceSelector the
+/// `select` route uses.
+///
+/// Lifecycle: construct, start() once (on any thread), stop() once (drain); destroy after the
+/// io_context has stopped. Readers (lookup, cache, waiters, ...) are thread-safe.
+class Discovery {
+  public:
+    using ConsumerId = std::function<std::string()>;
+
+    /// `executor` is the daemon's io_context; refresher and watcher each get a strand of it.
+    /// Throws std::runtime_error when a TLS file cannot be loaded.
+    Discovery(boost::asio::any_io_executor executor, registration::RegistryClient& client,
+              prometheus::Registry& metrics, ConsumerId consumer_id, DiscoveryOptions options);
+    ~Discovery();
+    Discovery(const Discovery&) = delete;
+    Discovery& operator=(const Discovery&) = delete;
+
+    void start();
+    /// Stops refresher and watch, wakes every blocking query, writes the snapshot if it changed.
+    void stop();
+
+    /// The answer for a request: tracks an unknown key and waits (first_answer_wait at most)
+    /// for its first refresh. Runs on `executor` (the request's).
+    boost::asio::awaitable<InstanceCache::Lookup> lookup(boost::asio::any_io_executor executor,
+                                                         CacheKey key);
+
+    InstanceCache& cache() noexcept { return cache_; }
+    ChangeWaiters& waiters() noexcept { return waiters_; }
+    OutcomeBook& outcomes() noexcept { return outcomes_; }
+    InstanceSelector& selector() noexcept { return *selector_; }
+    /// The governance issue plugs its load balancers in here (before start()).
+    void set_selector(std::unique_ptr<InstanceSelector> selector);
+
+    /// An outcome the app reported (`POST .../outcome`) for an instance of `service`.
+    using OutcomeListener =
+        std::function<void(std::string_view service, std::string_view instance_id, bool success,
+                           std::chrono::milliseconds latency)>;
+    /// Also told every outcome (instance isolation, breakers). Add before start().
+    void add_outcome_listener(OutcomeListener listener);
+    /// Records in the OutcomeBook, then tells the listeners. Thread-safe.
+    void record_outcome(std::string_view service, std::string_view instance_id, bool success,
+                        std::chrono::milliseconds latency);
+    Refresher& refresher() noexcept { return *refresher_; }
+    Watcher* watcher() noexcept { return watcher_.get(); }
+
+  private:
+    void load_snapshot();
+    void on_refresh_result(bool answered);
+    void on_tick();
+    void restore_pending(const char* why);
+
+    DiscoveryOptions options_;
+    plugins::Clock& clock_;
+    CacheStats stats_;
+    InstanceCache cache_;
+    ChangeWaiters waiters_;
+    OutcomeBook outcomes_;
+    std::unique_ptr<InstanceSelector> selector_;
+    std::vector<OutcomeListener> outcome_listeners_;
+    std::unique_ptr<SnapshotWriter> writer_;
+    std::unique_ptr<Refresher> refresher_;
+    std::unique_ptr<Watcher> watcher_;
+
+    // Refresher strand only.
+    std::optional<DecodedSnapshot> pending_restore_;
+    plugins::Clock::TimePoint started_at_{};
+};
+
+}  // namespace scagent::discovery

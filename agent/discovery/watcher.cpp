@@ -1,0 +1,225 @@
+#include "agent/discovery/watcher.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <algorithm>
+
+#include "agent/net/http_client.hpp"
+#include "plugins/registry/servicecomb/sc_responses.hpp"
+
+namespace scagent::discovery {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+namespace sc = plugins::servicecomb;
+using tcp = asio::ip::tcp;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+/// Watch frames are single events; anything this large is not one.
+constexpr std::size_t kMaxFrame = 4 * 1024 * 1024;
+
+}  // namespace
+
+Watcher::Watcher(asio::any_io_executor strand, registration::RegistryClient& client,
+                 ConsumerId consumer_id, EventHandler on_event, std::function<void()> on_connected,
+                 WatcherOptions options)
+    : strand_(strand),
+      client_(client),
+      consumer_id_(std::move(consumer_id)),
+      on_event_(std::move(on_event)),
+      on_connected_(std::move(on_connected)),
+      options_(std::move(options)),
+      timer_(strand) {
+    tls_ = std::make_unique<ssl::context>(net::make_client_tls_context(options_.tls));
+}
+
+Watcher::~Watcher() = default;
+
+void Watcher::start() {
+    asio::co_spawn(strand_, run(), [](std::exception_ptr error) {
+        if (error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                spdlog::error("registry watch stopped: {}", e.what());
+            }
+        }
+    });
+}
+
+void Watcher::stop() {
+    asio::post(strand_, [this] {
+        stopped_ = true;
+        timer_.cancel();
+        if (cancel_current_) {
+            cancel_current_();
+        }
+    });
+}
+
+asio::awaitable<void> Watcher::run() {
+    auto backoff = options_.initial_backoff;
+    std::string last_failed;
+    bool warned = false;
+    while (!stopped_) {
+        std::string consumer = consumer_id_ ? consumer_id_() : std::string();
+        if (consumer.empty()) {
+            // Nothing to watch until the local service has an id (registration pending).
+            timer_.expires_after(options_.consumer_poll);
+            co_await timer_.async_wait(kNoThrow);
+            continue;
+        }
+        std::string address = client_.address_pool().pick(last_failed);
+        auto connects_before = connects_.load();
+        std::string reason = co_await session(address, consumer);
+        connected_ = false;
+        if (stopped_) {
+            break;
+        }
+        if (connects_.load() != connects_before) {
+            backoff = options_.initial_backoff;  // it worked for a while: start over
+            warned = false;
+        }
+        last_failed = address;
+        if (!warned) {
+            spdlog::warn("registry watch on {} ended: {}; reconnecting (backoff {} ms)", address,
+                         reason, backoff.count());
+            warned = true;
+        } else {
+            spdlog::debug("registry watch on {}: {}; next try in {} ms", address, reason,
+                          backoff.count());
+        }
+        timer_.expires_after(backoff);
+        co_await timer_.async_wait(kNoThrow);
+        backoff = std::min(backoff * 2, options_.max_backoff);
+    }
+}
+
+asio::awaitable<std::string> Watcher::session(std::string address, std::string consumer) {
+    auto origin = net::parse_origin(address);
+    if (!origin.valid) {
+        co_return "not an http(s) address";
+    }
+    auto target = client_.requests().watcher_target(consumer);
+    auto executor = co_await asio::this_coro::executor;
+    if (origin.tls) {
+        websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(executor, *tls_);
+        SSL* native = ws.next_layer().native_handle();
+        boost::system::error_code not_ip;
+        asio::ip::make_address(origin.host, not_ip);
+        if (not_ip) {
+            SSL_set_tlsext_host_name(native, origin.host.c_str());  // SNI: host names only
+        }
+        if (options_.tls.verify) {
+            ws.next_layer().set_verify_callback(ssl::host_name_verification(origin.host));
+        }
+        auto reason = co_await talk(ws, origin, target);
+        cancel_current_ = nullptr;
+        co_return reason;
+    }
+    websocket::stream<beast::tcp_stream> ws(executor);
+    auto reason = co_await talk(ws, origin, target);
+    cancel_current_ = nullptr;
+    co_return reason;
+}
+
+template <class Stream>
+asio::awaitable<std::string> Watcher::talk(Stream& ws, net::Origin origin, std::string target) {
+    // stop() closes the socket under whatever this coroutine awaits. session() clears it once
+    // this returns; no RAII guard, since an abandoned frame (io_context stopped) may be destroyed
+    // after the Watcher.
+    cancel_current_ = [&ws] {
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(ws).socket().close(ignored);
+    };
+    auto headers = co_await client_.upgrade_headers();
+    if (!headers) {
+        co_return "credentials: " + headers.error().describe();
+    }
+    tcp::resolver resolver(ws.get_executor());
+    auto [resolve_error, endpoints] =
+        co_await resolver.async_resolve(origin.host, std::to_string(origin.port), kNoThrow);
+    if (resolve_error || stopped_) {
+        co_return "resolve: " + resolve_error.message();
+    }
+    auto& lowest = beast::get_lowest_layer(ws);
+    lowest.expires_after(options_.handshake_timeout);
+    auto [connect_error, connected_to] = co_await lowest.async_connect(endpoints, kNoThrow);
+    if (connect_error || stopped_) {
+        co_return "connect: " + connect_error.message();
+    }
+    if constexpr (!std::is_same_v<Stream, websocket::stream<beast::tcp_stream>>) {
+        auto [tls_error] =
+            co_await ws.next_layer().async_handshake(ssl::stream_base::client, kNoThrow);
+        if (tls_error || stopped_) {
+            co_return "tls handshake: " + tls_error.message();
+        }
+    }
+    // The websocket layer has its own timeouts (handshake, idle with keep-alive pings).
+    lowest.expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = options_.handshake_timeout;
+    timeouts.idle_timeout = options_.idle_timeout;
+    timeouts.keep_alive_pings = true;
+    ws.set_option(timeouts);
+    ws.read_message_max(kMaxFrame);
+    auto extra = std::move(*headers);
+    ws.set_option(websocket::stream_base::decorator([extra](websocket::request_type& request) {
+        request.set(beast::http::field::user_agent, "sc-agent");
+        for (const auto& [name, value] : extra) {
+            request.set(name, value);
+        }
+    }));
+    auto [handshake_error] = co_await ws.async_handshake(origin.host_header(), target, kNoThrow);
+    if (handshake_error || stopped_) {
+        co_return "websocket handshake: " + handshake_error.message();
+    }
+    connected_ = true;
+    ++connects_;
+    spdlog::info("registry watch connected to {}", origin.key());
+    if (on_connected_) {
+        on_connected_();
+    }
+    beast::flat_buffer buffer;
+    while (!stopped_) {
+        auto [read_error, bytes] = co_await ws.async_read(buffer, kNoThrow);
+        if (read_error) {
+            co_return "read: " + read_error.message();
+        }
+        on_frame(beast::buffers_to_string(buffer.data()));
+        buffer.consume(buffer.size());
+    }
+    co_return "stopped";
+}
+
+void Watcher::on_frame(const std::string& frame) {
+    auto event = sc::decode_watch_event(frame);
+    if (!event) {
+        if (event.error().is(sc::codes::kServiceNotExists)) {
+            spdlog::warn(
+                "registry watch: the local service is unknown to the registry; "
+                "waiting for it to be registered again");
+        } else {
+            spdlog::warn("registry watch: ignored a frame: {}", event.error().describe());
+        }
+        return;
+    }
+    if (on_event_) {
+        on_event_(*event);
+    }
+}
+
+}  // namespace scagent::discovery

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/net/http_client.hpp"
+#include "agent/net/tls_context.hpp"
+#include "agent/registration/registry_client.hpp"
+#include "plugins/registry/servicecomb/model.hpp"
+
+namespace scagent::discovery {
+
+struct WatcherOptions {
+    std::chrono::milliseconds initial_backoff = std::chrono::seconds(1);
+    std::chrono::milliseconds max_backoff = std::chrono::seconds(30);
+    std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
+    /// SC pings every 30 s with a 4 x 30 s read deadline (spec §1.4.11); Beast pings on our side
+    /// after half of this and drops the connection when nothing at all arrives for this long.
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(120);
+    /// How often to look again while the local service has no id yet.
+    std::chrono::milliseconds consumer_poll = std::chrono::milliseconds(250);
+    net::TlsOptions tls;
+};
+
+/// The registry's websocket watch for the local service (spec §1.4.11): GET
+/// /v4/{project}/registry/microservices/{consumerServiceId}/watcher, one event per text frame.
+/// Events only say "this provider changed"; the handler re-pulls (the payload may be stale or
+/// dropped on overflow, so the cache never applies it directly). Reconnects with exponential
+/// backoff 1 s → 30 s, forever; after each (re)connect `on_connected` runs, since events that
+/// happened while disconnected are lost.
+///
+/// Threading: runs on `strand`; start/stop from any thread. Must outlive the io_context's run.
+class Watcher {
+  public:
+    using ConsumerId = std::function<std::string()>;
+    using EventHandler = std::function<void(const plugins::servicecomb::WatchEvent&)>;
+
+    /// Throws std::runtime_error when a TLS file of `options.tls` cannot be loaded.
+    Watcher(boost::asio::any_io_executor strand, registration::RegistryClient& client,
+            ConsumerId consumer_id, EventHandler on_event, std::function<void()> on_connected,
+            WatcherOptions options = {});
+    ~Watcher();
+
+    void start();
+    void stop();
+
+    bool connected() const noexcept { return connected_.load(); }
+    /// Successful handshakes so far (tests).
+    std::uint64_t connects() const noexcept { return connects_.load(); }
+
+  private:
+    boost::asio::awaitable<void> run();
+    /// One connection, until it fails or stop(); returns why it ended.
+    boost::asio::awaitable<std::string> session(std::string address, std::string consumer);
+    template <class Stream>
+    boost::asio::awaitable<std::string> talk(Stream& ws, net::Origin origin, std::string target);
+    void on_frame(const std::string& frame);
+
+    boost::asio::any_io_executor strand_;
+    registration::RegistryClient& client_;
+    ConsumerId consumer_id_;
+    EventHandler on_event_;
+    std::function<void()> on_connected_;
+    WatcherOptions options_;
+    std::unique_ptr<boost::asio::ssl::context> tls_;
+    std::atomic<bool> connected_{false};
+    std::atomic<std::uint64_t> connects_{0};
+
+    // Strand-only.
+    boost::asio::steady_timer timer_;
+    bool stopped_ = false;
+    std::function<void()> cancel_current_;
+};
+
+}  // namespace scagent::discovery

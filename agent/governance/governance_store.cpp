@@ -1,0 +1,253 @@
+#include "agent/governance/governance_store.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "agent/registration/registry_client.hpp"
+#include "plugins/api/clock.hpp"
+
+namespace scagent::governance {
+namespace {
+
+namespace asio = boost::asio;
+namespace sc = plugins::servicecomb;
+namespace gov = plugins::governance;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+/// Slack over `wait` for the long poll's own deadline: kie answers 304 at `wait`.
+constexpr auto kPollSlack = std::chrono::seconds(5);
+
+registration::RegistryClientOptions client_options(const GovernanceStoreOptions& options) {
+    // The registry client brings address failover and X-Domain-Name. No username: its token
+    // endpoint is service-center's, not kie's.
+    registration::RegistryClientOptions client;
+    client.addresses = options.kie_addresses;
+    client.project = options.project;
+    client.domain = options.domain;
+    return client;
+}
+
+/// "key -> joined errors" of the rejected items, to log only what newly went wrong.
+std::map<std::string, std::string> rejected_items(const GovernanceView* view) {
+    std::map<std::string, std::string> rejected;
+    if (!view || !view->snapshot) {
+        return rejected;
+    }
+    for (const auto& item : view->snapshot->items()) {
+        if (item.status == gov::ItemStatus::kRejected) {
+            std::string joined;
+            for (const auto& error : item.errors) {
+                joined += (joined.empty() ? "" : "; ") + error;
+            }
+            rejected[item.source + " " + item.key] = joined;
+        }
+    }
+    return rejected;
+}
+
+}  // namespace
+
+GovernanceStore::GovernanceStore(asio::any_io_executor executor, net::HttpTransport& transport,
+                                 GovernanceMetrics* metrics, GovernanceStoreOptions options)
+    : strand_(asio::make_strand(std::move(executor))),
+      metrics_(metrics),
+      options_(std::move(options)) {
+    if (!options_.kie_addresses.empty()) {
+        client_ = std::make_unique<registration::RegistryClient>(transport, plugins::system_clock(),
+                                                                 client_options(options_));
+        for (auto& spec : kie_dimensions(options_.identity)) {
+            Dimension dimension;
+            dimension.status.type = "kie";
+            dimension.status.name = spec.name;
+            dimension.status.labels = spec.labels;
+            dimension.spec = std::move(spec);
+            dimension.timer = std::make_unique<asio::steady_timer>(strand_);
+            dimensions_.push_back(std::move(dimension));
+        }
+    }
+    file_status_.type = "file";
+    file_status_.name = options_.governance_file;
+    publish();
+}
+
+GovernanceStore::~GovernanceStore() = default;
+
+void GovernanceStore::restore(const std::vector<RawInput>& inputs) {
+    for (auto& dimension : dimensions_) {
+        const std::string source = "kie:" + dimension.spec.name;
+        dimension.inputs.clear();
+        for (const auto& input : inputs) {
+            if (input.source == source) {
+                dimension.inputs.push_back(input);
+            }
+        }
+        dimension.status.state = "restored";
+        dimension.status.items = dimension.inputs.size();
+    }
+    publish();
+}
+
+void GovernanceStore::start() {
+    asio::post(strand_, [this] {
+        if (!options_.governance_file.empty()) {
+            reload_file();
+        }
+        for (std::size_t i = 0; i < dimensions_.size(); ++i) {
+            asio::co_spawn(strand_, poll(i), [](std::exception_ptr error) {
+                if (error) {
+                    try {
+                        std::rethrow_exception(error);
+                    } catch (const std::exception& e) {
+                        spdlog::error("governance: kie poll stopped: {}", e.what());
+                    }
+                }
+            });
+        }
+    });
+}
+
+void GovernanceStore::stop() {
+    stopped_ = true;
+    asio::post(strand_, [this] {
+        for (auto& dimension : dimensions_) {
+            dimension.timer->cancel();
+        }
+    });
+}
+
+void GovernanceStore::reload() {
+    asio::post(strand_, [this] {
+        if (!options_.governance_file.empty()) {
+            reload_file();
+        }
+    });
+}
+
+void GovernanceStore::reload_file() {
+    auto read = read_governance_file(options_.governance_file);
+    if (!read.error.empty()) {
+        spdlog::error("governance: {}; keeping the last good items of that file", read.error);
+        file_status_.state = "error";
+        file_status_.error = std::move(read.error);
+    } else {
+        file_status_.state = "ok";
+        file_status_.error.clear();
+        file_inputs_ = std::move(read.inputs);
+    }
+    file_status_.items = file_inputs_.size();
+    publish();
+}
+
+bool GovernanceStore::apply_list_result(std::size_t index,
+                                        const sc::Result<sc::KieListResult>& result) {
+    auto& dimension = dimensions_.at(index);
+    auto& status = dimension.status;
+    if (!result) {
+        const auto error = result.error().describe();
+        if (status.state != "error" || status.error != error) {
+            spdlog::warn(
+                "governance: kie {} dimension unavailable ({}); keeping its last good "
+                "{} item(s)",
+                dimension.spec.name, error, dimension.inputs.size());
+        }
+        status.state = "error";
+        status.error = error;
+        publish();  // the status is part of the view
+        return false;
+    }
+    if (status.state == "error") {
+        spdlog::info("governance: kie {} dimension reachable again", dimension.spec.name);
+    }
+    const bool changed = !result->not_modified || status.state != "ok";
+    status.state = "ok";
+    status.error.clear();
+    if (!result->not_modified) {
+        dimension.inputs = enabled_inputs(result->data, "kie:" + dimension.spec.name);
+        if (result->revision) {
+            dimension.revision = *result->revision;
+        }
+        status.revision = result->revision;
+        status.items = dimension.inputs.size();
+    }
+    if (changed) {
+        publish();
+    }
+    return true;
+}
+
+asio::awaitable<void> GovernanceStore::poll(std::size_t index) {
+    auto backoff = options_.backoff_min;
+    while (!stopped_) {
+        auto& dimension = dimensions_[index];
+        sc::KieListQuery query;
+        query.project = options_.project;
+        query.labels = dimension.spec.labels;
+        query.match_exact = true;
+        query.revision = dimension.revision;
+        query.wait = std::to_string(options_.wait.count()) + "s";
+        auto response = co_await client_->send(
+            "kie_list", sc::kie_list_request(query),
+            std::chrono::milliseconds(options_.wait) + std::chrono::milliseconds(kPollSlack));
+        if (stopped_) {
+            co_return;
+        }
+        sc::Result<sc::KieListResult> decoded =
+            response ? sc::decode_kie_list(*response)
+                     : sc::Result<sc::KieListResult>(response.error());
+        std::chrono::milliseconds pause = options_.poll_gap;
+        if (apply_list_result(index, decoded)) {
+            backoff = options_.backoff_min;
+        } else {
+            pause = backoff;
+            backoff = std::min(backoff * 2, options_.backoff_max);
+        }
+        dimension.timer->expires_after(pause);
+        co_await dimension.timer->async_wait(kNoThrow);
+    }
+}
+
+void GovernanceStore::publish() {
+    std::vector<std::vector<RawInput>> kie;
+    for (const auto& dimension : dimensions_) {
+        kie.push_back(dimension.inputs);
+    }
+    auto view = std::make_shared<GovernanceView>();
+    const auto merged = merge_inputs(file_inputs_, kie);
+    view->snapshot = gov::GovernanceSnapshot::build(
+        merged, gov::LocalService{options_.identity.service, options_.identity.version});
+    view->inputs = file_inputs_;
+    for (const auto& dimension : kie) {
+        view->inputs.insert(view->inputs.end(), dimension.begin(), dimension.end());
+    }
+    if (!options_.governance_file.empty()) {
+        view->sources.push_back(file_status_);
+    }
+    for (const auto& dimension : dimensions_) {
+        view->sources.push_back(dimension.status);
+    }
+    view->generation = ++generation_;
+
+    const auto previous = view_.load();
+    const auto before = rejected_items(previous.get());
+    for (const auto& [item, errors] : rejected_items(view.get())) {
+        if (auto it = before.find(item); it == before.end() || it->second != errors) {
+            spdlog::warn("governance: rejected {}: {}", item, errors);
+        }
+    }
+    if (metrics_) {
+        metrics_->set_items(*view->snapshot);
+    }
+    GovernanceViewPtr published = std::move(view);
+    view_.store(published);
+    if (on_change_) {
+        on_change_(published);
+    }
+}
+
+}  // namespace scagent::governance

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "agent/discovery/instance_selector.hpp"
+#include "agent/governance/governed_selector.hpp"
+
+namespace scagent::governance {
+
+/// Plugs GovernedSelector into the discovery API's `select` route
+/// (`Discovery::set_selector`): the service is the cached set's key, `hashKey` becomes the
+/// request's affinity key (SessionStickiness, ConsistentHash). The outcome route should also
+/// call GovernedSelector::record_outcome so that instance isolation sees the app's calls.
+class GovernedInstanceSelector final : public discovery::InstanceSelector {
+  public:
+    explicit GovernedInstanceSelector(std::shared_ptr<GovernedSelector> selector)
+        : selector_(std::move(selector)) {}
+
+    const plugins::Instance* select(const discovery::CachedSet& set,
+                                    const std::vector<const plugins::Instance*>& candidates,
+                                    std::string_view hash_key) noexcept override;
+
+  private:
+    std::shared_ptr<GovernedSelector> selector_;
+};
+
+}  // namespace scagent::governance

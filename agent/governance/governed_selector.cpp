@@ -1,0 +1,202 @@
+#include "agent/governance/governed_selector.hpp"
+
+#include <vector>
+
+#include "plugins/lb/factory.hpp"
+
+namespace scagent::governance {
+namespace {
+
+namespace gov = plugins::governance;
+using plugins::Instance;
+
+/// Without a `loadbalance` policy a service is balanced RoundRobin (java-chassis' default).
+std::shared_ptr<const gov::LoadBalanceConfig> default_loadbalance() {
+    static const auto config = [] {
+        auto made = std::make_shared<gov::LoadBalanceConfig>();
+        made->rule = "RoundRobin";
+        return made;
+    }();
+    return config;
+}
+
+std::string_view route_action(gov::RouteOutcome outcome) {
+    switch (outcome) {
+        case gov::RouteOutcome::kNoRule:
+            return "none";
+        case gov::RouteOutcome::kRouted:
+            return "routed";
+        case gov::RouteOutcome::kProtected:
+            return "protected";
+        case gov::RouteOutcome::kEmpty:
+            return "empty";
+    }
+    return "none";
+}
+
+/// Bounds re-picks when the chosen instance's breaker refuses at the last moment (half-open
+/// trial calls used up by a concurrent select).
+constexpr int kMaxPicks = 4;
+
+}  // namespace
+
+GovernedSelector::GovernedSelector(SnapshotSource snapshots, plugins::Clock& clock,
+                                   GovernanceMetrics* metrics, std::uint64_t seed)
+    : snapshots_(std::move(snapshots)),
+      clock_(clock),
+      metrics_(metrics),
+      balancers_([this](std::shared_ptr<const gov::LoadBalanceConfig> config) {
+          std::uint64_t seed_for;
+          {
+              std::lock_guard lock(mutex_);
+              seed_for = next_seed_++;
+          }
+          auto made = plugins::lb::make_load_balancer(
+              config->rule, std::make_unique<plugins::SeededRng>(seed_for));
+          if (!made.balancer) {
+              // parse_loadbalance rejects unknown rules, so this is only a safety net.
+              made = plugins::lb::make_load_balancer(
+                  "RoundRobin", std::make_unique<plugins::SeededRng>(seed_for));
+          }
+          return std::shared_ptr<plugins::lb::LoadBalancer>(std::move(made.balancer));
+      }),
+      isolations_([this](std::shared_ptr<const gov::CircuitBreakerConfig> config) {
+          return std::make_shared<Isolation>(std::move(config), clock_);
+      }),
+      rng_(seed),
+      next_seed_(seed + 1) {}
+
+void GovernedSelector::count(std::string_view kind, std::string_view action) {
+    if (metrics_) {
+        metrics_->action(kind, action).Increment();
+    }
+}
+
+GovernedSelector::IsolationPtr GovernedSelector::isolation_for(
+    const gov::GovernanceSnapshot& snapshot, const plugins::RequestView& request) {
+    auto config = snapshot.instance_isolation_for(request);
+    if (!config) {
+        return nullptr;
+    }
+    auto state = isolations_.obtain(config->meta.name, config);
+    std::lock_guard lock(mutex_);
+    auto& used = used_isolations_[request.service_name];
+    used.insert_or_assign(config->meta.name, state);
+    return state;
+}
+
+std::optional<Instance> GovernedSelector::select(std::string_view service,
+                                                 std::span<const Instance> candidates,
+                                                 plugins::RequestView request) {
+    std::vector<const Instance*> pointers;
+    pointers.reserve(candidates.size());
+    for (const auto& instance : candidates) {
+        pointers.push_back(&instance);
+    }
+    const Instance* picked = select(service, pointers, std::move(request));
+    return picked ? std::optional<Instance>(*picked) : std::nullopt;
+}
+
+const Instance* GovernedSelector::select(std::string_view service,
+                                         std::span<const Instance* const> candidates,
+                                         plugins::RequestView request) {
+    const auto snapshot = snapshots_();
+    request.service_name = std::string(service);
+
+    plugins::Excluded excluded;
+    const auto isolation = snapshot ? isolation_for(*snapshot, request) : nullptr;
+    if (isolation) {
+        isolation->add_isolated(excluded);
+    }
+
+    gov::RouteResult routed;
+    if (snapshot && snapshot->route_rule_for(request.service_name)) {
+        std::lock_guard lock(mutex_);
+        routed = snapshot->route(candidates, request, excluded, rng_);
+    } else {
+        // No rule: skip route()'s copy of the candidate list.
+        routed.outcome = gov::RouteOutcome::kNoRule;
+    }
+    const auto routed_candidates = routed.outcome == gov::RouteOutcome::kNoRule
+                                       ? candidates
+                                       : std::span<const Instance* const>(routed.instances);
+    if (routed.outcome != gov::RouteOutcome::kNoRule) {
+        count("routeRule", route_action(routed.outcome));
+    }
+    if (routed.outcome == gov::RouteOutcome::kEmpty) {
+        return nullptr;
+    }
+
+    auto config = snapshot ? snapshot->loadbalance_for(request) : nullptr;
+    if (!config) {
+        config = default_loadbalance();
+    }
+    auto balancer = balancers_.obtain(request.service_name + "#" + config->meta.name, config);
+    for (int attempt = 0; attempt < kMaxPicks; ++attempt) {
+        const Instance* picked = balancer->pick(routed_candidates, request, excluded);
+        if (!picked) {
+            break;
+        }
+        if (!isolation || isolation->try_acquire(picked->instance_id)) {
+            count("loadbalance", "picked");
+            return picked;
+        }
+        excluded.ids.insert(picked->instance_id);
+    }
+    if (!excluded.empty()) {
+        count("instanceIsolation", "exhausted");
+    }
+    return nullptr;
+}
+
+void GovernedSelector::record_outcome(std::string_view service, std::string_view instance_id,
+                                      bool success, std::chrono::milliseconds latency) {
+    std::vector<IsolationPtr> targets;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = used_isolations_.find(service); it != used_isolations_.end()) {
+            for (const auto& [name, state] : it->second) {
+                targets.push_back(state);
+            }
+        }
+    }
+    if (targets.empty()) {
+        // No select for this service yet: the policy a request without path or headers gets.
+        if (const auto snapshot = snapshots_()) {
+            plugins::RequestView request;
+            request.service_name = std::string(service);
+            if (auto state = isolation_for(*snapshot, request)) {
+                targets.push_back(std::move(state));
+            }
+        }
+    }
+    gov::CallOutcome outcome;
+    outcome.transport_error = !success;
+    if (success) {
+        outcome.status = 200;
+    }
+    outcome.latency = latency;
+    for (const auto& state : targets) {
+        const bool was_isolated = state->state(instance_id) == gov::BreakerState::kOpen;
+        state->record(instance_id, outcome);
+        if (!was_isolated && state->state(instance_id) == gov::BreakerState::kOpen) {
+            count("instanceIsolation", "isolated");
+        }
+    }
+}
+
+bool GovernedSelector::isolated(std::string_view service, std::string_view instance_id) const {
+    std::lock_guard lock(mutex_);
+    auto it = used_isolations_.find(service);
+    if (it == used_isolations_.end()) {
+        return false;
+    }
+    for (const auto& [name, state] : it->second) {
+        if (state->isolated().contains(instance_id)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace scagent::governance

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "agent/governance/governance_metrics.hpp"
+#include "plugins/api/clock.hpp"
+#include "plugins/api/instance.hpp"
+#include "plugins/api/request_view.hpp"
+#include "plugins/api/rng.hpp"
+#include "plugins/governance/instance_isolation.hpp"
+#include "plugins/governance/loadbalance_policy.hpp"
+#include "plugins/governance/policy_state_cache.hpp"
+#include "plugins/governance/snapshot.hpp"
+#include "plugins/lb/load_balancer.hpp"
+
+namespace scagent::governance {
+
+/// The governed `select` of the discovery API (and later the proxy's pick): route rule of the
+/// target service → skip isolated instances → the service's `loadbalance` rule (RoundRobin by
+/// default).
+///
+/// Invariants:
+/// 1. Balancer and isolation state live in PolicyStateCaches, so they survive governance
+///    reloads that leave their policy unchanged (a RoundRobin cursor keeps turning, an open
+///    isolation stays open).
+/// 2. A balancer belongs to one (service, loadbalance policy) pair; isolation state to one
+///    instanceIsolation policy, keyed by instance id.
+/// 3. An instance is returned only after its isolation breaker admitted the call
+///    (try_acquire), so the outcome reported later counts in the state that granted it.
+/// Thread-safe: callable from any connection's thread.
+class GovernedSelector {
+  public:
+    using SnapshotSource =
+        std::function<std::shared_ptr<const plugins::governance::GovernanceSnapshot>()>;
+
+    GovernedSelector(SnapshotSource snapshots, plugins::Clock& clock,
+                     GovernanceMetrics* metrics = nullptr, std::uint64_t seed = 0x5eed);
+
+    /// One of `candidates` for a call to `service`, or nullptr when route rules or isolation
+    /// leave none. `request.service_name` is set to `service`. The pointer is one of
+    /// `candidates`.
+    const plugins::Instance* select(std::string_view service,
+                                    std::span<const plugins::Instance* const> candidates,
+                                    plugins::RequestView request);
+    /// The same over a plain list; returns a copy.
+    std::optional<plugins::Instance> select(std::string_view service,
+                                            std::span<const plugins::Instance> candidates,
+                                            plugins::RequestView request);
+
+    /// A call the app made to `instance_id` of `service` ended; feeds instance isolation.
+    void record_outcome(std::string_view service, std::string_view instance_id, bool success,
+                        std::chrono::milliseconds latency);
+
+    /// True when `instance_id` is isolated by an isolation policy `service` has used.
+    bool isolated(std::string_view service, std::string_view instance_id) const;
+
+  private:
+    using Isolation = plugins::governance::InstanceIsolation;
+    using IsolationPtr = std::shared_ptr<Isolation>;
+
+    IsolationPtr isolation_for(const plugins::governance::GovernanceSnapshot& snapshot,
+                               const plugins::RequestView& request);
+    void count(std::string_view kind, std::string_view action);
+
+    SnapshotSource snapshots_;
+    plugins::Clock& clock_;
+    GovernanceMetrics* metrics_;
+    plugins::governance::PolicyStateCache<plugins::governance::LoadBalanceConfig,
+                                          plugins::lb::LoadBalancer>
+        balancers_;
+    plugins::governance::PolicyStateCache<plugins::governance::CircuitBreakerConfig, Isolation>
+        isolations_;
+
+    mutable std::mutex mutex_;  // guards rng_, next_seed_ and used_isolations_
+    plugins::SeededRng rng_;
+    std::uint64_t next_seed_;
+    /// service → isolation states its selects used: where its outcomes are recorded.
+    std::map<std::string, std::map<std::string, IsolationPtr>, std::less<>> used_isolations_;
+};
+
+}  // namespace scagent::governance

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""The polyglot app's view: discover a provider through sc-agent's local API with nothing but the
+Python 3 standard library.
+
+Starts `sc-agent dev-registry` and `sc-agent run` (the real binary) on free loopback ports,
+registers a provider straight in the registry over REST v4, then asks the agent for it:
+GET /v1/services/{name}/instances and /select, and a blocking query that returns when a second
+instance registers.
+
+    python3 tests/e2e/discover_provider.py --binary build/debug/agent/sc-agent
+"""
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(method, url, body=None, timeout=10):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            text = response.read().decode()
+            return response.status, dict(response.headers), json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        text = error.read().decode()
+        return error.code, dict(error.headers), json.loads(text) if text else None
+    except (urllib.error.URLError, ConnectionError, socket.timeout):
+        return 0, {}, None
+
+
+def eventually(check, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    return check()
+
+
+def expect(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    args = parser.parse_args()
+
+    sc_port, kie_port, api_port, proxy_port = (free_port() for _ in range(4))
+    sc = "http://127.0.0.1:%d" % sc_port
+    api = "http://127.0.0.1:%d" % api_port
+    processes = []
+    with tempfile.TemporaryDirectory(prefix="sc-agent-e2e-") as work:
+        try:
+            processes.append(subprocess.Popen(
+                [args.binary, "dev-registry", "--listen", "127.0.0.1:%d" % sc_port,
+                 "--kie-listen", "127.0.0.1:%d" % kie_port],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            expect(eventually(lambda: call("GET", sc + "/v4/default/registry/health")[0] == 200),
+                   "the dev registry did not start")
+
+            # The provider registers itself, as a Java or Go app would.
+            status, _, body = call("POST", sc + "/v4/default/registry/microservices",
+                                   {"service": {"appId": "shop", "serviceName": "inventory",
+                                                "version": "1.0.0"}})
+            expect(status == 200, "create service: %s %s" % (status, body))
+            provider_id = body["serviceId"]
+
+            def register(port):
+                status, _, body = call(
+                    "POST", sc + "/v4/default/registry/microservices/%s/instances" % provider_id,
+                    {"instance": {"hostName": "inventory-host", "status": "UP",
+                                  "endpoints": ["rest://127.0.0.1:%d" % port]}})
+                expect(status == 200, "register instance: %s %s" % (status, body))
+                return body["instanceId"]
+
+            first_id = register(18081)
+
+            os.makedirs(os.path.join(work, "services.d"))
+            with open(os.path.join(work, "services.d", "cart.yaml"), "w") as f:
+                f.write("servicecomb:\n  service: {app: shop, name: cart, version: 1.0.0}\n"
+                        "  instance:\n    endpoints: [rest://127.0.0.1:18080]\n"
+                        "  dependencies:\n    - {name: inventory}\n")
+            config = os.path.join(work, "agent.yaml")
+            with open(config, "w") as f:
+                f.write("registry:\n  addresses: [%s]\n  refresh_interval: 60s\n"
+                        "config_center:\n  addresses: []\n"
+                        "services: [%s]\n"
+                        "listen: {api: 127.0.0.1:%d, proxy: 127.0.0.1:%d}\n"
+                        "cache: {snapshot_path: %s}\n"
+                        "drain: {delay: 0s, timeout: 2s}\n"
+                        % (sc, os.path.join(work, "services.d"), api_port, proxy_port,
+                           os.path.join(work, "cache.json")))
+            processes.append(subprocess.Popen([args.binary, "run", "--config", config],
+                                              stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))
+            expect(eventually(lambda: call("GET", api + "/readyz")[0] == 200),
+                   "the agent did not become ready")
+
+            status, headers, answer = call("GET", api + "/v1/services/inventory/instances")
+            expect(status == 200, "instances: %s %s" % (status, answer))
+            expect(answer["source"] == "live", answer)
+            expect([i["instanceId"] for i in answer["instances"]] == [first_id], answer)
+            instance = answer["instances"][0]
+            expect((instance["host"], instance["port"]) == ("127.0.0.1", 18081), instance)
+            index = headers["X-Sc-Agent-Index"]
+
+            status, _, chosen = call("GET", api + "/v1/services/inventory/select")
+            expect(status == 200 and chosen["instance"]["instanceId"] == first_id, chosen)
+
+            # A blocking query returns once a second instance appears (watch -> refresh).
+            result = {}
+
+            def blocking():
+                result["answer"] = call(
+                    "GET", api + "/v1/services/inventory/instances?index=%s&wait=20s" % index,
+                    timeout=30)
+
+            waiter = threading.Thread(target=blocking)
+            waiter.start()
+            second_id = register(18082)
+            waiter.join(25)
+            status, _, answer = result.get("answer", (0, {}, None))
+            expect(status == 200, "blocking query: %s %s" % (status, answer))
+            expect(sorted(i["instanceId"] for i in answer["instances"])
+                   == sorted([first_id, second_id]), answer)
+
+            status, _, error = call("GET", api + "/v1/services/nosuch/instances")
+            expect(status == 404 and error["error"]["code"] == "SERVICE_NOT_FOUND", error)
+            print("discovered inventory through the agent: %s" %
+                  ", ".join("%s:%d" % (i["host"], i["port"]) for i in answer["instances"]))
+            return 0
+        finally:
+            for process in reversed(processes):
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

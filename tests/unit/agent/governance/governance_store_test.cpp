@@ -1,0 +1,252 @@
+#include "agent/governance/governance_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "agent/api/governance_routes.hpp"
+#include "metrics/metrics_registry.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/unit/agent/governance/store_test_support.hpp"
+
+namespace scagent::governance {
+namespace {
+
+using test::kv;
+using test::listed;
+using test::unreachable;
+namespace gov = plugins::governance;
+
+class GovernanceStoreTest : public ::testing::Test {
+  protected:
+    GovernanceStoreOptions options(std::string file = "") {
+        GovernanceStoreOptions o;
+        o.kie_addresses = {"http://127.0.0.1:1"};
+        o.identity = {"shop", "orders", "1.0.0", "production"};
+        o.governance_file = std::move(file);
+        return o;
+    }
+    std::unique_ptr<GovernanceStore> make(std::string file = "") {
+        return std::make_unique<GovernanceStore>(ioc_.get_executor(), transport_, &metrics_,
+                                                 options(std::move(file)));
+    }
+    static const gov::ItemReport* item(const GovernanceStore& store, std::string_view key,
+                                       std::string_view source) {
+        for (const auto& report : store.snapshot()->items()) {
+            if (report.key == key && report.source == source) {
+                return &report;
+            }
+        }
+        return nullptr;
+    }
+    static const SourceStatus& source(const GovernanceStore& store, std::string_view name) {
+        for (const auto& status : store.view()->sources) {
+            if (status.name == name) {
+                return status;
+            }
+        }
+        throw std::runtime_error("no source " + std::string(name));
+    }
+
+    boost::asio::io_context ioc_;
+    test::UnusedTransport transport_;
+    metrics::MetricsRegistry registry_;
+    GovernanceMetrics metrics_{registry_};
+};
+
+TEST_F(GovernanceStoreTest, PollsTheThreeJavaChassisDimensionsWithEnvironmentAlwaysSent) {
+    const auto dimensions = kie_dimensions({"shop", "orders", "1.0.0", ""});
+    ASSERT_EQ(dimensions.size(), 3u);
+    EXPECT_EQ(dimensions[0].name, "app");
+    using Labels = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(dimensions[0].labels, (Labels{{"app", "shop"}, {"environment", ""}}));
+    EXPECT_EQ(dimensions[1].labels,
+              (Labels{{"app", "shop"}, {"service", "orders"}, {"environment", ""}}));
+    EXPECT_EQ(
+        dimensions[2].labels,
+        (Labels{
+            {"app", "shop"}, {"service", "orders"}, {"environment", ""}, {"version", "1.0.0"}}));
+    EXPECT_EQ(kie_dimensions({"shop", "", "", "testing"}).size(), 1u);
+    EXPECT_EQ(make()->dimension_count(), 3u);
+}
+
+TEST_F(GovernanceStoreTest, StartsEmptyAndPendingWithANonNullSnapshot) {
+    auto store = make();
+    ASSERT_NE(store->snapshot(), nullptr);
+    EXPECT_TRUE(store->snapshot()->items().empty());
+    EXPECT_EQ(source(*store, "app").state, "pending");
+}
+
+TEST_F(GovernanceStoreTest, LaterDimensionOverridesEarlierOnTheSameKey) {
+    auto store = make();
+    ASSERT_TRUE(
+        store->apply_list_result(0, listed({kv("servicecomb.retry.r", "maxAttempts: 1"),
+                                            kv("servicecomb.bulkhead.b", "maxConcurrentCalls: 5")},
+                                           7)));
+    ASSERT_TRUE(
+        store->apply_list_result(1, listed({kv("servicecomb.retry.r", "maxAttempts: 2")}, 7)));
+    ASSERT_TRUE(
+        store->apply_list_result(2, listed({kv("servicecomb.retry.r", "maxAttempts: 4")}, 7)));
+
+    const auto snapshot = store->snapshot();
+    ASSERT_EQ(snapshot->retries().size(), 1u);
+    EXPECT_EQ(snapshot->retries()[0]->max_attempts, 4);
+    ASSERT_EQ(snapshot->bulkheads().size(), 1u);  // a key only the app dimension has stays
+    const auto* overridden = item(*store, "servicecomb.retry.r", "kie:app");
+    ASSERT_NE(overridden, nullptr);
+    EXPECT_EQ(overridden->status, gov::ItemStatus::kIgnored);
+    ASSERT_FALSE(overridden->notes.empty());
+    EXPECT_EQ(overridden->notes[0], "overridden by the item from kie:version");
+    EXPECT_EQ(item(*store, "servicecomb.retry.r", "kie:version")->status,
+              gov::ItemStatus::kApplied);
+    EXPECT_EQ(source(*store, "service").revision, 7);
+}
+
+TEST_F(GovernanceStoreTest, OnlyEnabledItemsApply) {
+    auto store = make();
+    ASSERT_TRUE(store->apply_list_result(
+        0, listed({kv("servicecomb.retry.on", "maxAttempts: 1"),
+                   kv("servicecomb.retry.off", "maxAttempts: 2", "disabled"),
+                   kv("servicecomb.retry.blank", "maxAttempts: 2", "")},
+                  3)));
+    const auto snapshot = store->snapshot();
+    ASSERT_EQ(snapshot->retries().size(), 1u);
+    EXPECT_EQ(snapshot->retries()[0]->meta.name, "on");
+    EXPECT_EQ(item(*store, "servicecomb.retry.off", "kie:app"), nullptr);
+    EXPECT_EQ(source(*store, "app").items, 1u);
+}
+
+TEST_F(GovernanceStoreTest, InvalidItemIsReportedWhileTheOthersApply) {
+    auto store = make();
+    ASSERT_TRUE(
+        store->apply_list_result(1, listed({kv("servicecomb.rateLimiting.bad", "rate: -1"),
+                                            kv("servicecomb.rateLimiting.good", "rate: 10"),
+                                            kv("servicecomb.retry.broken", "maxAttempts: [oops")},
+                                           5)));
+    const auto snapshot = store->snapshot();
+    ASSERT_EQ(snapshot->rate_limits().size(), 1u);
+    EXPECT_EQ(snapshot->rate_limits()[0]->rate, 10);
+    const auto* bad = item(*store, "servicecomb.rateLimiting.bad", "kie:service");
+    ASSERT_NE(bad, nullptr);
+    EXPECT_EQ(bad->status, gov::ItemStatus::kRejected);
+    ASSERT_EQ(bad->errors.size(), 1u);
+    EXPECT_NE(bad->errors[0].find("rate"), std::string::npos) << bad->errors[0];
+    EXPECT_EQ(item(*store, "servicecomb.retry.broken", "kie:service")->status,
+              gov::ItemStatus::kRejected);
+    EXPECT_EQ(metrics_.items("rateLimiting", "loaded"), 1);
+    EXPECT_EQ(metrics_.items("rateLimiting", "rejected"), 1);
+    EXPECT_EQ(metrics_.items("retry", "rejected"), 1);
+    EXPECT_NE(registry_.exposition().find(
+                  "sc_agent_governance_items{kind=\"rateLimiting\",status=\"rejected\"} 1"),
+              std::string::npos);
+}
+
+TEST_F(GovernanceStoreTest, UnreachableKieKeepsTheLastGoodItems) {
+    auto store = make();
+    ASSERT_TRUE(
+        store->apply_list_result(0, listed({kv("servicecomb.retry.r", "maxAttempts: 2")}, 9)));
+    EXPECT_FALSE(store->apply_list_result(0, unreachable()));
+    EXPECT_FALSE(store->apply_list_result(0, unreachable()));
+
+    ASSERT_EQ(store->snapshot()->retries().size(), 1u);
+    EXPECT_EQ(store->snapshot()->retries()[0]->max_attempts, 2);
+    const auto& app = source(*store, "app");
+    EXPECT_EQ(app.state, "error");
+    EXPECT_NE(app.error.find("connection refused"), std::string::npos) << app.error;
+    EXPECT_EQ(app.revision, 9);
+    EXPECT_EQ(app.items, 1u);
+
+    // Back: the new answer replaces the items, the error clears.
+    ASSERT_TRUE(store->apply_list_result(0, listed({}, 10)));
+    EXPECT_TRUE(store->snapshot()->retries().empty());
+    EXPECT_EQ(source(*store, "app").state, "ok");
+    EXPECT_TRUE(source(*store, "app").error.empty());
+}
+
+TEST_F(GovernanceStoreTest, NotModifiedDoesNotRepublish) {
+    auto store = make();
+    ASSERT_TRUE(
+        store->apply_list_result(0, listed({kv("servicecomb.retry.r", "maxAttempts: 2")}, 9)));
+    const auto before = store->view();
+    plugins::servicecomb::KieListResult not_modified;
+    not_modified.not_modified = true;
+    ASSERT_TRUE(store->apply_list_result(0, not_modified));
+    EXPECT_EQ(store->view(), before);
+    EXPECT_EQ(store->snapshot()->retries().size(), 1u);
+}
+
+TEST_F(GovernanceStoreTest, FileItemsAreOverriddenByKieAndABrokenFileKeepsTheLastGood) {
+    test::TempDir dir;
+    const auto path = dir.write("governance.yaml",
+                                "servicecomb.retry.r: \"maxAttempts: 1\"\n"
+                                "servicecomb.bulkhead.local:\n"
+                                "  maxConcurrentCalls: 3\n");
+    auto store = make(path);
+    store->reload_file();
+    ASSERT_EQ(store->snapshot()->bulkheads().size(), 1u);
+    EXPECT_EQ(store->snapshot()->bulkheads()[0]->max_concurrent_calls, 3);
+    EXPECT_EQ(store->snapshot()->retries()[0]->max_attempts, 1);
+    EXPECT_EQ(source(*store, path).state, "ok");
+
+    ASSERT_TRUE(
+        store->apply_list_result(0, listed({kv("servicecomb.retry.r", "maxAttempts: 5")}, 2)));
+    EXPECT_EQ(store->snapshot()->retries()[0]->max_attempts, 5);
+
+    dir.write("governance.yaml", "servicecomb.retry.r: [unclosed\n");
+    store->reload_file();
+    EXPECT_EQ(store->snapshot()->bulkheads().size(), 1u);
+    const auto& file = source(*store, path);
+    EXPECT_EQ(file.state, "error");
+    EXPECT_NE(file.error.find(path + ":"), std::string::npos) << file.error;
+
+    dir.write("governance.yaml", "servicecomb.bulkhead.local: \"maxConcurrentCalls: 4\"\n");
+    store->reload_file();
+    EXPECT_EQ(store->snapshot()->bulkheads()[0]->max_concurrent_calls, 4);
+    EXPECT_EQ(source(*store, path).state, "ok");
+}
+
+TEST_F(GovernanceStoreTest, RestoredInputsApplyUntilKieAnswers) {
+    auto first = make();
+    ASSERT_TRUE(first->apply_list_result(
+        1, listed({kv("servicecomb.retry.r", "maxAttempts: 2", "enabled", 4)}, 4)));
+    const auto saved = first->inputs();
+    ASSERT_EQ(saved.size(), 1u);
+    EXPECT_EQ(saved[0], (RawInput{"servicecomb.retry.r", "maxAttempts: 2", "kie:service", 4}));
+
+    auto second = make();
+    second->restore(saved);
+    ASSERT_EQ(second->snapshot()->retries().size(), 1u);
+    EXPECT_EQ(source(*second, "service").state, "restored");
+    EXPECT_FALSE(second->apply_list_result(1, unreachable()));
+    EXPECT_EQ(second->snapshot()->retries().size(), 1u);
+    ASSERT_TRUE(second->apply_list_result(1, listed({}, 5)));
+    EXPECT_TRUE(second->snapshot()->retries().empty());
+}
+
+TEST_F(GovernanceStoreTest, RouteBodyShowsSourcesStatusErrorsAndSpec) {
+    auto store = make();
+    ASSERT_TRUE(store->apply_list_result(
+        0, listed({kv("servicecomb.matchGroup.g", "matches:\n  - apiPath:\n      prefix: /a\n",
+                      "enabled", 11),
+                   kv("servicecomb.retry.g", "maxAttempts: 0", "enabled", 12)},
+                  12)));
+    const auto body = api::governance_json(*store->view());
+    ASSERT_EQ(body["sources"].size(), 3u);
+    EXPECT_EQ(body["sources"][0]["dimension"], "app");
+    EXPECT_EQ(body["sources"][0]["revision"], 12);
+    EXPECT_EQ(body["sources"][0]["labels"]["environment"], "production");
+    EXPECT_EQ(body["sources"][1]["state"], "pending");
+    ASSERT_EQ(body["items"].size(), 2u);
+    EXPECT_EQ(body["items"][0]["status"], "ok");
+    EXPECT_EQ(body["items"][0]["kind"], "matchGroup");
+    EXPECT_EQ(body["items"][0]["revision"], 11);
+    EXPECT_EQ(body["items"][0]["spec"]["matches"][0]["apiPath"]["prefix"], "/a");
+    EXPECT_EQ(body["items"][1]["status"], "rejected");
+    EXPECT_FALSE(body["items"][1]["errors"].empty());
+    EXPECT_EQ(body["effective"]["matchGroup"], nlohmann::json::array({"g"}));
+    EXPECT_TRUE(body["effective"]["retry"].empty());
+    EXPECT_EQ(body["counts"]["retry"]["rejected"], 1);
+}
+
+}  // namespace
+}  // namespace scagent::governance
