@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <random>
 #include <set>
 #include <thread>
@@ -24,7 +25,10 @@
 #include "agent/app/commands.hpp"
 #include "agent/app/systemd_notify.hpp"
 #include "agent/discovery/discovery_config.hpp"
+#include "agent/discovery/snapshot_file.hpp"
+#include "agent/governance/governance_store.hpp"
 #include "agent/governance/governed_instance_selector.hpp"
+#include "agent/governance/inputs_json.hpp"
 #include "agent/governance/store_config.hpp"
 #include "agent/net/http_client.hpp"
 #include "agent/registration/host_identity.hpp"
@@ -70,6 +74,28 @@ asio::awaitable<net::HttpReply> test_sleep(net::HttpRequest& request, int millis
     co_await timer.async_wait(kNoThrow);
     co_return net::make_response(request, net::http::status::ok, "{\"slept\":true}",
                                  "application/json");
+}
+
+/// The key of the governance items in the disk snapshot's "extra".
+constexpr const char* kGovernanceExtra = "governance";
+
+/// Installs the governance items of the last run's disk snapshot (before the store starts):
+/// they apply until kie answers, so a restart during a config-center outage keeps the rules.
+/// A missing or unusable snapshot is not an error (Discovery logs why it ignores a bad one).
+void restore_governance(governance::GovernanceStore& store, const std::string& snapshot_path) {
+    std::error_code ec;
+    if (snapshot_path.empty() || !std::filesystem::exists(snapshot_path, ec)) {
+        return;
+    }
+    const auto decoded = discovery::read_snapshot_file(snapshot_path);
+    if (!decoded.error.empty() || !decoded.extra.is_object() ||
+        !decoded.extra.contains(kGovernanceExtra)) {
+        return;
+    }
+    auto inputs = governance::inputs_from_json(decoded.extra[kGovernanceExtra]);
+    spdlog::info("governance: {} item(s) restored from the disk snapshot {}", inputs.size(),
+                 snapshot_path);
+    store.restore(inputs);
 }
 
 }  // namespace
@@ -317,15 +343,23 @@ int Daemon::run() {
     d.governance = std::make_unique<governance::GovernanceStore>(
         d.ioc.get_executor(), *d.registry_http, d.governance_metrics.get(),
         governance::store_options(agent, d.loaded.services));
-    d.governance->start();
+    restore_governance(*d.governance, agent.cache.snapshot_path);
 
-    // The provider cache (disk snapshot first) before the local API, which serves it.
+    // The provider cache (disk snapshot first) before the local API, which serves it. The
+    // snapshot also carries the governance items, so a restart during an outage keeps both.
+    auto discovery_options = discovery::discovery_options(agent, d.loaded.services);
+    discovery_options.snapshot_extra = [store = d.governance.get()] {
+        return nlohmann::json{{kGovernanceExtra, governance::inputs_to_json(store->inputs())}};
+    };
     d.discovery = std::make_unique<discovery::Discovery>(
         d.ioc.get_executor(), *d.client, d.metrics.registry(),
         [registrations = d.registrations.get()] {
             return discovery::first_service_id(registrations->states());
         },
-        discovery::discovery_options(agent, d.loaded.services));
+        std::move(discovery_options));
+    d.governance->set_on_change(
+        [discovery = d.discovery.get()](const auto&) { discovery->note_snapshot_change(); });
+    d.governance->start();
     // `select` follows the governance of the target service (route rule, isolation, LB).
     d.governed_selector = std::make_shared<governance::GovernedSelector>(
         [store = d.governance.get()] { return store->snapshot(); }, plugins::system_clock(),

@@ -25,7 +25,8 @@ Discovery::Discovery(asio::any_io_executor executor, registration::RegistryClien
         SnapshotWriter::Options writer_options;
         writer_options.path = options_.snapshot_path;
         writer_options.min_interval = options_.snapshot_min_interval;
-        writer_ = std::make_unique<SnapshotWriter>(cache_, clock_, writer_options);
+        writer_ = std::make_unique<SnapshotWriter>(cache_, clock_, writer_options,
+                                                   options_.snapshot_extra);
     }
     cache_.add_listener([this](const CacheKey& key, const CachedSetPtr&) {
         waiters_.notify(key);
@@ -97,6 +98,12 @@ void Discovery::stop() {
     waiters_.cancel_all();
     if (writer_) {
         writer_->flush();
+    }
+}
+
+void Discovery::note_snapshot_change() {
+    if (writer_) {
+        writer_->note_change();
     }
 }
 

@@ -30,6 +30,8 @@ struct DiscoveryOptions {
     /// Empty: no disk snapshot.
     std::string snapshot_path;
     std::chrono::milliseconds snapshot_min_interval = std::chrono::seconds(5);
+    /// Saved with the snapshot as its "extra" (the governance store's items); may be empty.
+    SnapshotWriter::ExtraProvider snapshot_extra;
     /// Descriptors' `dependencies`: cached from the start and never dropped for idleness.
     std::vector<CacheKey> pinned;
     /// A request for a key nobody asked for before waits this long for the registry's answer.
@@ -82,6 +84,9 @@ class Discovery {
     /// Records in the OutcomeBook, then tells the listeners. Thread-safe.
     void record_outcome(std::string_view service, std::string_view instance_id, bool success,
                         std::chrono::milliseconds latency);
+    /// Something outside the cache that the snapshot saves (snapshot_extra) changed.
+    /// Thread-safe.
+    void note_snapshot_change();
     Refresher& refresher() noexcept { return *refresher_; }
     Watcher* watcher() noexcept { return watcher_.get(); }
 

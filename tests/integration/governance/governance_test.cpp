@@ -3,7 +3,9 @@
 #include <boost/asio/io_context.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <variant>
@@ -100,7 +102,8 @@ class Registry {
 /// The daemon in-process with kie and an optional governance file.
 class Agent {
   public:
-    Agent(const TempDir& dir, const Registry& registry, const std::string& governance_file = "") {
+    Agent(const TempDir& dir, const Registry& registry, const std::string& governance_file = "",
+          const std::string& snapshot_path = "") {
         dir.write("services.d/orders.yaml",
                   "servicecomb:\n"
                   "  service: {app: itest, name: orders, version: 1.2.3, environment: testing}\n"
@@ -118,7 +121,9 @@ class Agent {
                                         "\"\n"
                                         "services: [services.d]\n"
                                         "listen:\n  api: 127.0.0.1:0\n  proxy: 127.0.0.1:0\n"
-                                        "cache:\n  snapshot_path: \"\"\n"
+                                        "cache:\n  snapshot_path: \"" +
+                                        snapshot_path +
+                                        "\"\n"
                                         "drain: {delay: 0s, timeout: 2s}\n"
                                         "log: {level: warn}\n");
         config::Diagnostics diagnostics;
@@ -171,6 +176,13 @@ class Agent {
     std::thread thread_;
     std::atomic<std::uint16_t> port_{0};
 };
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 /// The item of `key` from `source` in a /v1/agent/governance body, or null.
 json find_item(const json& body, const std::string& key, const std::string& source = "") {
@@ -307,6 +319,29 @@ TEST(GovernanceIntegration, KieStoppedKeepsTheLastGoodSnapshot) {
     EXPECT_EQ(body["effective"]["retry"][0]["name"], "kept");
     EXPECT_FALSE(find_source(body, "service")["error"].get<std::string>().empty());
     agent.stop_now();
+}
+
+TEST(GovernanceIntegration, RestartDuringAKieOutageKeepsGovernanceFromTheDiskSnapshot) {
+    Registry registry;
+    registry.put("servicecomb.retry.kept", "maxAttempts: 2\n");
+    TempDir dir;
+    const auto snapshot = (dir.path() / "cache.json").string();
+    {
+        Agent agent(dir, registry, "", snapshot);
+        ASSERT_TRUE(eventually([&] {
+            return find_item(agent.governance(), "servicecomb.retry.kept")["status"] == "ok";
+        }));
+    }  // a clean stop writes the snapshot
+    ASSERT_NE(read_file(snapshot).find("servicecomb.retry.kept"), std::string::npos);
+
+    registry.stop();
+    Agent restarted(dir, registry, "", snapshot);
+    const auto body = restarted.governance();  // at once: no kie answer is awaited
+    const auto item = find_item(body, "servicecomb.retry.kept", "kie:service");
+    ASSERT_FALSE(item.is_null()) << body.dump();
+    EXPECT_EQ(item["status"], "ok");
+    EXPECT_EQ(body["effective"]["retry"][0]["name"], "kept");
+    restarted.stop_now();
 }
 
 TEST(GovernanceIntegration, SelectFollowsTheRouteRuleFromKie) {
