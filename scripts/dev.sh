@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh release
-exec build/release/agent/sc-agent dev "$@"
+# The debug preset: the build CI verifies, shared with scripts/test.sh (one build for both
+# commands), and speed does not matter for a dev run. Packages are built from `release`.
+scripts/setup.sh debug
+exec build/debug/agent/sc-agent dev "$@"
