@@ -20,8 +20,12 @@ net::HttpResponse json_fallback(const net::HttpRequest& req, http::status status
 
 }  // namespace
 
-LocalApi::LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::string metrics_listen)
-    : ioc_(ioc), api_listen_(std::move(api_listen)), metrics_listen_(std::move(metrics_listen)) {
+LocalApi::LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::string metrics_listen,
+                   std::chrono::milliseconds grace)
+    : ioc_(ioc),
+      api_listen_(std::move(api_listen)),
+      metrics_listen_(std::move(metrics_listen)),
+      grace_(grace) {
     router_.set_fallback(json_fallback);
     metrics_router_.set_fallback(json_fallback);
 }
@@ -41,12 +45,26 @@ void LocalApi::start() {
     }
 }
 
-void LocalApi::stop(std::chrono::milliseconds grace) {
+boost::asio::awaitable<void> LocalApi::stop() {
+    // Both listeners close at once; then each one's connections are awaited.
+    for (auto* server : {server_.get(), metrics_server_.get()}) {
+        if (server) {
+            server->close(grace_);
+        }
+    }
+    for (auto* server : {server_.get(), metrics_server_.get()}) {
+        if (server) {
+            co_await server->closed();
+        }
+    }
+}
+
+void LocalApi::hurry() {
     if (server_) {
-        server_->stop(grace);
+        server_->hurry();
     }
     if (metrics_server_) {
-        metrics_server_->stop(grace);
+        metrics_server_->hurry();
     }
 }
 

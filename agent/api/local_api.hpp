@@ -10,26 +10,32 @@
 
 #include "agent/net/http_router.hpp"
 #include "agent/net/http_server.hpp"
+#include "agent/runtime/component.hpp"
 
 namespace scagent::api {
 
 /// The local API server on `listen.api` and, when `listen.metrics` is set, the metrics-only
 /// listener. Route groups (admin, discovery, ...) are added to router() before start().
 ///
-/// Lifecycle: construct, add routes, start() (throws std::system_error when it cannot bind),
-/// stop(grace) once; destroy after the io_context has stopped.
-class LocalApi {
+/// The "local API" component: construct, add routes, start() (throws std::system_error when it
+/// cannot bind), stop() once: requests in flight get `grace` (drain.timeout) to finish.
+class LocalApi final : public runtime::Component {
   public:
-    LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::string metrics_listen);
-    ~LocalApi();
+    LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::string metrics_listen,
+             std::chrono::milliseconds grace = std::chrono::seconds(5));
+    ~LocalApi() override;
 
     net::HttpRouter& router() noexcept { return router_; }
     /// Routes of the metrics listener (only /metrics); unused when there is none.
     net::HttpRouter& metrics_router() noexcept { return metrics_router_; }
 
-    void start();
-    /// Stops accepting on both listeners; requests in flight get `grace` to finish.
-    void stop(std::chrono::milliseconds grace);
+    std::string_view name() const noexcept override { return "local API"; }
+    void start() override;
+    /// Stops accepting on both listeners; requests in flight get the grace to finish, then are
+    /// cancelled. Returns when every connection has ended.
+    boost::asio::awaitable<void> stop() override;
+    /// During stop(): ends the grace now (a second SIGTERM).
+    void hurry();
 
     std::size_t connection_count() const;
     std::uint16_t port() const;
@@ -39,6 +45,7 @@ class LocalApi {
     boost::asio::io_context& ioc_;
     std::string api_listen_;
     std::string metrics_listen_;
+    std::chrono::milliseconds grace_;
     net::HttpRouter router_;
     net::HttpRouter metrics_router_;
     std::unique_ptr<net::HttpServer> server_;

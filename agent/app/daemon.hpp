@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "agent/runtime/supervisor.hpp"
 #include "config/loader.hpp"
 
 namespace scagent::app {
@@ -23,15 +24,18 @@ struct DaemonOptions {
     std::optional<std::chrono::seconds> token_lifetime;
     /// Called on the io_context once the local API listens (tests learn the port).
     std::function<void(std::uint16_t api_port)> on_started;
-    /// Called after the last deregistration, before the io_context stops (dev: stop the
-    /// embedded registry).
+    /// Called after the last component has stopped (dev: stop the embedded registry).
     std::function<void()> on_stopped;
+    /// Restart backoff and the fault hook of supervised loops (tests inject loop faults).
+    runtime::Supervisor::Options supervisor;
 };
 
-/// The `run` lifecycle (DESIGN.md): metrics → HTTP client → registry client → local API →
-/// registrars → READY=1; SIGTERM/SIGINT drain (DOWN, drain.delay, stop accepting, finish
-/// in-flight within drain.timeout, deregister); a second signal skips the waits; SIGHUP
-/// reloads the service descriptors.
+/// The `run` lifecycle (docs/architecture.md): builds the components (AgentComponents),
+/// starts them in order, READY=1 once every local service is registered; SIGTERM/SIGINT:
+/// readiness off, instances DOWN, drain.delay, then the components stop in reverse (listeners
+/// close and in-flight requests get drain.timeout, instances deregister, caches and governance
+/// stop); a second signal skips the waits. SIGHUP reloads descriptors and governance. run()
+/// returns when the io_context has run out of work: nothing is abandoned.
 ///
 /// Thread-safety: run() blocks the calling thread (plus `threads - 1` more) until the stop
 /// completes; request_stop() and reload() may be called from any thread.

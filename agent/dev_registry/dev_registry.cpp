@@ -189,10 +189,10 @@ void DevRegistry::start() {
 void DevRegistry::stop() {
     auto& i = *impl_;
     if (i.sc_server) {
-        i.sc_server->stop(i.config.stop_grace);
+        i.sc_server->close(i.config.stop_grace);
     }
     if (i.kie_server) {
-        i.kie_server->stop(i.config.stop_grace);
+        i.kie_server->close(i.config.stop_grace);
     }
     asio::post(i.ioc, [impl = impl_.get()] { impl->sweep_timer.cancel(); });
 }

@@ -10,6 +10,7 @@
 #include <charconv>
 
 #include "agent/dev_registry/go_duration.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::dev_registry {
 
@@ -209,7 +210,7 @@ asio::awaitable<HttpReply> KieApi::list(RouteContext& c) {
     const auto capped = std::min<std::chrono::nanoseconds>(*wait, max_wait_);
     timer->expires_after(capped);
     if (!fired->load()) {
-        co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await timer->async_wait(runtime::kNoThrow);
     }
     store_.unobserve(id);
     if (fired->load()) {

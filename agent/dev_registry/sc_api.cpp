@@ -9,6 +9,7 @@
 
 #include "agent/dev_registry/validation.hpp"
 #include "agent/net/websocket_connection.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::dev_registry {
 
@@ -18,7 +19,7 @@ using net::RouteContext;
 
 namespace {
 
-constexpr auto kAwaitTuple = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 
 HttpReply error(const RouteContext& c, const ApiError& e) {
     return sc_error(c.request(), e);
@@ -355,7 +356,7 @@ asio::awaitable<void> ScApi::run_watch(std::shared_ptr<net::WebSocketConnection>
             break;
         }
         timer->expires_after(ping_interval_);
-        auto [ec] = co_await timer->async_wait(kAwaitTuple);
+        auto [ec] = co_await timer->async_wait(kNoThrow);
         if (!ec && !*closed && co_await ws->ping()) {
             break;
         }

@@ -1,4 +1,5 @@
 #include "agent/discovery/change_waiters.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -52,7 +53,7 @@ asio::awaitable<std::uint64_t> ChangeWaiters::wait_on_strand(CacheKey key,
     // this coroutine has suspended in async_wait below.
     std::uint64_t current = cache_.index_of(key);
     if (current == known_index) {
-        co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await waiter->timer.async_wait(runtime::kNoThrow);
         current = cache_.index_of(key);
     }
     remove(key, waiter.get());

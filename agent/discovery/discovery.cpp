@@ -11,7 +11,7 @@ namespace scagent::discovery {
 
 namespace asio = boost::asio;
 
-Discovery::Discovery(asio::any_io_executor executor, registration::RegistryClient& client,
+Discovery::Discovery(asio::any_io_executor executor, clients::RegistryClient& client,
                      prometheus::Registry& metrics, ConsumerId consumer_id,
                      DiscoveryOptions options)
     : options_(std::move(options)),
@@ -36,6 +36,7 @@ Discovery::Discovery(asio::any_io_executor executor, registration::RegistryClien
     });
     RefresherOptions refresher_options;
     refresher_options.interval = options_.refresh_interval;
+    refresher_options.supervisor = options_.supervisor;
     refresher_ = std::make_unique<Refresher>(asio::make_strand(executor), client, cache_,
                                              consumer_id, refresher_options);
     // A first request waits on the key's index; a failed refresh does not change it, so wake
@@ -46,6 +47,7 @@ Discovery::Discovery(asio::any_io_executor executor, registration::RegistryClien
     if (options_.watch) {
         WatcherOptions watcher_options;
         watcher_options.tls = options_.tls;
+        watcher_options.supervisor = options_.supervisor;
         auto* refresher = refresher_.get();
         watcher_ = std::make_unique<Watcher>(
             asio::make_strand(executor), client, std::move(consumer_id),
@@ -90,12 +92,16 @@ void Discovery::start() {
     }
 }
 
-void Discovery::stop() {
+asio::awaitable<void> Discovery::stop() {
     refresher_->stop();
     if (watcher_) {
         watcher_->stop();
     }
     waiters_.cancel_all();
+    co_await refresher_->wait();
+    if (watcher_) {
+        co_await watcher_->wait();
+    }
     if (writer_) {
         writer_->flush();
     }

@@ -20,6 +20,8 @@
 #include "agent/discovery/snapshot_file.hpp"
 #include "agent/discovery/snapshot_writer.hpp"
 #include "agent/discovery/watcher.hpp"
+#include "agent/runtime/component.hpp"
+#include "agent/runtime/supervisor.hpp"
 
 namespace scagent::discovery {
 
@@ -38,6 +40,8 @@ struct DiscoveryOptions {
     std::chrono::milliseconds first_answer_wait = std::chrono::seconds(3);
     /// The snapshot is served when the registry has not answered the start-up refresh by then.
     std::chrono::milliseconds restore_after = std::chrono::seconds(2);
+    /// Restarts the refresher and watch loops when they throw; null: a private one.
+    runtime::Supervisor* supervisor = nullptr;
 };
 
 /// The provider cache and everything that feeds or reads it, wired together: InstanceCache,
@@ -45,23 +49,27 @@ struct DiscoveryOptions {
 /// after changes), ChangeWaiters for blocking queries, and the OutcomeBook + InstanceSelector the
 /// `select` route uses.
 ///
-/// Lifecycle: construct, start() once (on any thread), stop() once (drain); destroy after the
-/// io_context has stopped. Readers (lookup, cache, waiters, ...) are thread-safe.
-class Discovery {
+/// The "discovery" component: start() once, stop() once; destroy after stop() has completed.
+/// Readers (lookup, cache, waiters, ...) are thread-safe.
+class Discovery final : public runtime::Component {
   public:
     using ConsumerId = std::function<std::string()>;
 
     /// `executor` is the daemon's io_context; refresher and watcher each get a strand of it.
     /// Throws std::runtime_error when a TLS file cannot be loaded.
-    Discovery(boost::asio::any_io_executor executor, registration::RegistryClient& client,
+    Discovery(boost::asio::any_io_executor executor, clients::RegistryClient& client,
               prometheus::Registry& metrics, ConsumerId consumer_id, DiscoveryOptions options);
     ~Discovery();
     Discovery(const Discovery&) = delete;
     Discovery& operator=(const Discovery&) = delete;
 
-    void start();
-    /// Stops refresher and watch, wakes every blocking query, writes the snapshot if it changed.
-    void stop();
+    std::string_view name() const noexcept override { return "discovery"; }
+    void start() override;
+    /// Stops refresher and watch, wakes every blocking query, writes the snapshot if it
+    /// changed; returns once the loops have ended.
+    boost::asio::awaitable<void> stop() override;
+    /// Answers every blocking query now (drain: before the listeners close).
+    void release_waiters() { waiters_.cancel_all(); }
 
     /// The answer for a request: tracks an unknown key and waits (first_answer_wait at most)
     /// for its first refresh. Runs on `executor` (the request's).

@@ -26,13 +26,4 @@ DiscoveryOptions discovery_options(const config::AgentConfig& agent,
     return options;
 }
 
-std::string first_service_id(const std::vector<registration::RegistrarState>& states) {
-    for (const auto& state : states) {
-        if (!state.service_id.empty()) {
-            return state.service_id;
-        }
-    }
-    return {};
-}
-
 }  // namespace scagent::discovery

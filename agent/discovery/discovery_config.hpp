@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "agent/discovery/discovery.hpp"
-#include "agent/registration/registrar.hpp"
 #include "config/agent_config.hpp"
 #include "config/service_descriptor.hpp"
 
@@ -15,9 +14,5 @@ namespace scagent::discovery {
 /// registry searches the consumer's environment).
 DiscoveryOptions discovery_options(const config::AgentConfig& agent,
                                    const std::vector<config::ServiceDescriptor>& services);
-
-/// The X-ConsumerId of finds and the watch: the first local service that has a serviceId, ""
-/// while none has.
-std::string first_service_id(const std::vector<registration::RegistrarState>& states);
 
 }  // namespace scagent::discovery

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -11,23 +9,25 @@
 #include <map>
 
 #include "agent/discovery/registry_answer.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::discovery {
 namespace {
 
 namespace asio = boost::asio;
 namespace sc = plugins::servicecomb;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 
 }  // namespace
 
-Refresher::Refresher(asio::any_io_executor strand, registration::RegistryClient& client,
+Refresher::Refresher(asio::any_io_executor strand, clients::RegistryClient& client,
                      InstanceCache& cache, ConsumerId consumer_id, RefresherOptions options)
     : strand_(strand),
       client_(client),
       cache_(cache),
       consumer_id_(std::move(consumer_id)),
       options_(options),
+      loops_(options.supervisor),
       timer_(strand) {}
 
 void Refresher::set_on_result(std::function<void(bool)> on_result) {
@@ -43,15 +43,8 @@ void Refresher::set_on_tick(std::function<void()> on_tick) {
 }
 
 void Refresher::start() {
-    asio::co_spawn(strand_, run(), [](std::exception_ptr error) {
-        if (error) {
-            try {
-                std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-                spdlog::error("provider cache refresher stopped: {}", e.what());
-            }
-        }
-    });
+    loops_.spawn(strand_, "discovery.refresher",
+                 [this](runtime::Supervisor::Checkpoint checkpoint) { return run(checkpoint); });
 }
 
 void Refresher::stop() {
@@ -59,6 +52,7 @@ void Refresher::stop() {
         stopped_ = true;
         timer_.cancel();
     });
+    loops_.cancel();
 }
 
 void Refresher::wake() {
@@ -88,13 +82,14 @@ void Refresher::refresh_all_soon() {
     });
 }
 
-asio::awaitable<void> Refresher::run() {
+asio::awaitable<void> Refresher::run(runtime::Supervisor::Checkpoint checkpoint) {
     using Clock = std::chrono::steady_clock;
     auto next_full = Clock::now();
     auto next_expire = Clock::now() + options_.expire_period;
     std::string last_consumer;
     bool sent_once = false;
     while (!stopped_) {
+        checkpoint();
         auto now = Clock::now();
         std::string consumer = consumer_id_ ? consumer_id_() : std::string();
         if (sent_once && consumer != last_consumer) {

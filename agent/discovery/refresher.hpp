@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "agent/discovery/instance_cache.hpp"
-#include "agent/registration/registry_client.hpp"
+#include "agent/runtime/supervisor.hpp"
+#include "agent/clients/registry_client.hpp"
 
 namespace scagent::discovery {
 
@@ -23,6 +24,8 @@ struct RefresherOptions {
     std::chrono::milliseconds tick = std::chrono::milliseconds(250);
     /// How often idle entries are dropped (InstanceCache::expire_idle).
     std::chrono::milliseconds expire_period = std::chrono::seconds(60);
+    /// Restarts the loop when it throws; null: a private one (unit tests).
+    runtime::Supervisor* supervisor = nullptr;
 };
 
 /// Keeps the InstanceCache in step with the registry (spec §1.4.8, §2.3):
@@ -35,13 +38,13 @@ struct RefresherOptions {
 ///  - a failed call marks every key of it failed: data kept, source becomes cache.
 ///
 /// Threading: everything runs on `strand`; the public methods may be called from any thread.
-/// The object must outlive the io_context's run (the loop refers to it).
+/// The loop is a supervised task of the refresher's own group: stop(), then await wait().
 class Refresher {
   public:
     using ConsumerId = std::function<std::string()>;
     using KeyListener = std::function<void(const CacheKey&)>;
 
-    Refresher(boost::asio::any_io_executor strand, registration::RegistryClient& client,
+    Refresher(boost::asio::any_io_executor strand, clients::RegistryClient& client,
               InstanceCache& cache, ConsumerId consumer_id, RefresherOptions options = {});
 
     /// Called on the strand after each refresh with whether the registry answered; set before
@@ -53,7 +56,10 @@ class Refresher {
     void set_on_tick(std::function<void()> on_tick);
 
     void start();
+    /// Asks the loop to end; a batch find in flight is cancelled.
     void stop();
+    /// Completes once the loop has ended.
+    boost::asio::awaitable<void> wait() { return loops_.wait(); }
 
     void refresh_soon(const CacheKey& key);
     /// Every tracked key of this app and service, whatever its env (watch events name the
@@ -65,7 +71,7 @@ class Refresher {
     std::uint64_t calls() const noexcept { return calls_.load(); }
 
   private:
-    boost::asio::awaitable<void> run();
+    boost::asio::awaitable<void> run(runtime::Supervisor::Checkpoint checkpoint);
     /// One batch find for `keys`; false when the registry gave no usable answer.
     boost::asio::awaitable<bool> refresh(std::vector<CacheKey> keys, std::string consumer);
     void apply(const std::vector<CacheKey>& keys,
@@ -74,7 +80,7 @@ class Refresher {
     void wake();
 
     boost::asio::any_io_executor strand_;
-    registration::RegistryClient& client_;
+    clients::RegistryClient& client_;
     InstanceCache& cache_;
     ConsumerId consumer_id_;
     RefresherOptions options_;
@@ -82,6 +88,7 @@ class Refresher {
     KeyListener on_key_failed_;
     std::function<void()> on_tick_;
     std::atomic<std::uint64_t> calls_{0};
+    runtime::SupervisedGroup loops_;
 
     // Strand-only.
     boost::asio::steady_timer timer_;

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -17,6 +16,7 @@
 
 #include "agent/net/http_client.hpp"
 #include "plugins/registry/servicecomb/sc_responses.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::discovery {
 namespace {
@@ -27,13 +27,13 @@ namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
 namespace sc = plugins::servicecomb;
 using tcp = asio::ip::tcp;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 /// Watch frames are single events; anything this large is not one.
 constexpr std::size_t kMaxFrame = 4 * 1024 * 1024;
 
 }  // namespace
 
-Watcher::Watcher(asio::any_io_executor strand, registration::RegistryClient& client,
+Watcher::Watcher(asio::any_io_executor strand, clients::RegistryClient& client,
                  ConsumerId consumer_id, EventHandler on_event, std::function<void()> on_connected,
                  WatcherOptions options)
     : strand_(strand),
@@ -42,6 +42,7 @@ Watcher::Watcher(asio::any_io_executor strand, registration::RegistryClient& cli
       on_event_(std::move(on_event)),
       on_connected_(std::move(on_connected)),
       options_(std::move(options)),
+      loops_(options_.supervisor),
       timer_(strand) {
     tls_ = std::make_unique<ssl::context>(net::make_client_tls_context(options_.tls));
 }
@@ -49,15 +50,8 @@ Watcher::Watcher(asio::any_io_executor strand, registration::RegistryClient& cli
 Watcher::~Watcher() = default;
 
 void Watcher::start() {
-    asio::co_spawn(strand_, run(), [](std::exception_ptr error) {
-        if (error) {
-            try {
-                std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-                spdlog::error("registry watch stopped: {}", e.what());
-            }
-        }
-    });
+    loops_.spawn(strand_, "discovery.watch",
+                 [this](runtime::Supervisor::Checkpoint checkpoint) { return run(checkpoint); });
 }
 
 void Watcher::stop() {
@@ -68,13 +62,15 @@ void Watcher::stop() {
             cancel_current_();
         }
     });
+    loops_.cancel();
 }
 
-asio::awaitable<void> Watcher::run() {
+asio::awaitable<void> Watcher::run(runtime::Supervisor::Checkpoint checkpoint) {
     auto backoff = options_.initial_backoff;
     std::string last_failed;
     bool warned = false;
     while (!stopped_) {
+        checkpoint();
         std::string consumer = consumer_id_ ? consumer_id_() : std::string();
         if (consumer.empty()) {
             // Nothing to watch until the local service has an id (registration pending).

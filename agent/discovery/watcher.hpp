@@ -14,7 +14,8 @@
 
 #include "agent/net/http_client.hpp"
 #include "agent/net/tls_context.hpp"
-#include "agent/registration/registry_client.hpp"
+#include "agent/runtime/supervisor.hpp"
+#include "agent/clients/registry_client.hpp"
 #include "plugins/registry/servicecomb/model.hpp"
 
 namespace scagent::discovery {
@@ -28,6 +29,8 @@ struct WatcherOptions {
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(120);
     /// How often to look again while the local service has no id yet.
     std::chrono::milliseconds consumer_poll = std::chrono::milliseconds(250);
+    /// Restarts the loop when it throws; null: a private one (unit tests).
+    runtime::Supervisor* supervisor = nullptr;
     net::TlsOptions tls;
 };
 
@@ -38,27 +41,31 @@ struct WatcherOptions {
 /// backoff 1 s → 30 s, forever; after each (re)connect `on_connected` runs, since events that
 /// happened while disconnected are lost.
 ///
-/// Threading: runs on `strand`; start/stop from any thread. Must outlive the io_context's run.
+/// Threading: runs on `strand`; start/stop from any thread. The loop is a supervised task of the
+/// watcher's own group: stop(), then await wait().
 class Watcher {
   public:
     using ConsumerId = std::function<std::string()>;
     using EventHandler = std::function<void(const plugins::servicecomb::WatchEvent&)>;
 
     /// Throws std::runtime_error when a TLS file of `options.tls` cannot be loaded.
-    Watcher(boost::asio::any_io_executor strand, registration::RegistryClient& client,
+    Watcher(boost::asio::any_io_executor strand, clients::RegistryClient& client,
             ConsumerId consumer_id, EventHandler on_event, std::function<void()> on_connected,
             WatcherOptions options = {});
     ~Watcher();
 
     void start();
+    /// Asks the loop to end; the open websocket is closed.
     void stop();
+    /// Completes once the loop has ended.
+    boost::asio::awaitable<void> wait() { return loops_.wait(); }
 
     bool connected() const noexcept { return connected_.load(); }
     /// Successful handshakes so far (tests).
     std::uint64_t connects() const noexcept { return connects_.load(); }
 
   private:
-    boost::asio::awaitable<void> run();
+    boost::asio::awaitable<void> run(runtime::Supervisor::Checkpoint checkpoint);
     /// One connection, until it fails or stop(); returns why it ended.
     boost::asio::awaitable<std::string> session(std::string address, std::string consumer);
     template <class Stream>
@@ -66,7 +73,7 @@ class Watcher {
     void on_frame(const std::string& frame);
 
     boost::asio::any_io_executor strand_;
-    registration::RegistryClient& client_;
+    clients::RegistryClient& client_;
     ConsumerId consumer_id_;
     EventHandler on_event_;
     std::function<void()> on_connected_;
@@ -74,6 +81,7 @@ class Watcher {
     std::unique_ptr<boost::asio::ssl::context> tls_;
     std::atomic<bool> connected_{false};
     std::atomic<std::uint64_t> connects_{0};
+    runtime::SupervisedGroup loops_;
 
     // Strand-only.
     boost::asio::steady_timer timer_;

@@ -2,16 +2,15 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <map>
 
-#include "agent/registration/registry_client.hpp"
+#include "agent/clients/registry_client.hpp"
 #include "plugins/api/clock.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::governance {
 namespace {
@@ -19,14 +18,14 @@ namespace {
 namespace asio = boost::asio;
 namespace sc = plugins::servicecomb;
 namespace gov = plugins::governance;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 /// Slack over `wait` for the long poll's own deadline: kie answers 304 at `wait`.
 constexpr auto kPollSlack = std::chrono::seconds(5);
 
-registration::RegistryClientOptions client_options(const GovernanceStoreOptions& options) {
+clients::RegistryClientOptions client_options(const GovernanceStoreOptions& options) {
     // The registry client brings address failover and X-Domain-Name. No username: its token
     // endpoint is service-center's, not kie's.
-    registration::RegistryClientOptions client;
+    clients::RegistryClientOptions client;
     client.addresses = options.kie_addresses;
     client.project = options.project;
     client.domain = options.domain;
@@ -57,9 +56,10 @@ GovernanceStore::GovernanceStore(asio::any_io_executor executor, net::HttpTransp
                                  GovernanceMetrics* metrics, GovernanceStoreOptions options)
     : strand_(asio::make_strand(std::move(executor))),
       metrics_(metrics),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      loops_(options_.supervisor) {
     if (!options_.kie_addresses.empty()) {
-        client_ = std::make_unique<registration::RegistryClient>(transport, plugins::system_clock(),
+        client_ = std::make_unique<clients::RegistryClient>(transport, plugins::system_clock(),
                                                                  client_options(options_));
         for (auto& spec : kie_dimensions(options_.identity)) {
             Dimension dimension;
@@ -99,26 +99,23 @@ void GovernanceStore::start() {
             reload_file();
         }
         for (std::size_t i = 0; i < dimensions_.size(); ++i) {
-            asio::co_spawn(strand_, poll(i), [](std::exception_ptr error) {
-                if (error) {
-                    try {
-                        std::rethrow_exception(error);
-                    } catch (const std::exception& e) {
-                        spdlog::error("governance: kie poll stopped: {}", e.what());
-                    }
-                }
-            });
+            loops_.spawn(strand_, "governance.kie " + dimensions_[i].spec.name,
+                         [this, i](runtime::Supervisor::Checkpoint checkpoint) {
+                             return poll(i, std::move(checkpoint));
+                         });
         }
     });
 }
 
-void GovernanceStore::stop() {
+asio::awaitable<void> GovernanceStore::stop() {
     stopped_ = true;
     asio::post(strand_, [this] {
         for (auto& dimension : dimensions_) {
             dimension.timer->cancel();
         }
     });
+    loops_.cancel();
+    co_await loops_.wait();
 }
 
 void GovernanceStore::reload() {
@@ -181,9 +178,11 @@ bool GovernanceStore::apply_list_result(std::size_t index,
     return true;
 }
 
-asio::awaitable<void> GovernanceStore::poll(std::size_t index) {
+asio::awaitable<void> GovernanceStore::poll(std::size_t index,
+                                            runtime::Supervisor::Checkpoint checkpoint) {
     auto backoff = options_.backoff_min;
     while (!stopped_) {
+        checkpoint();
         auto& dimension = dimensions_[index];
         sc::KieListQuery query;
         query.project = options_.project;

@@ -17,8 +17,10 @@
 #include "agent/governance/governance_view.hpp"
 #include "agent/governance/kie_dimensions.hpp"
 #include "agent/net/http_transport.hpp"
+#include "agent/runtime/component.hpp"
+#include "agent/runtime/supervisor.hpp"
 
-namespace scagent::registration {
+namespace scagent::clients {
 class RegistryClient;
 }
 
@@ -37,6 +39,8 @@ struct GovernanceStoreOptions {
     std::chrono::milliseconds poll_gap{1000};
     std::chrono::milliseconds backoff_min{1000};  ///< first retry after an unreachable kie
     std::chrono::milliseconds backoff_max{30000};
+    /// Restarts a poll loop that throws; null: a private one (unit tests).
+    runtime::Supervisor* supervisor = nullptr;
 };
 
 /// GovernanceStore: kie long polls per dimension + the local governance file → one immutable
@@ -54,7 +58,7 @@ struct GovernanceStoreOptions {
 ///
 /// Threading: every mutation runs on one strand; view()/snapshot()/inputs() are lock-free and may
 /// be called from any thread. restore() must be called before start().
-class GovernanceStore {
+class GovernanceStore final : public runtime::Component {
   public:
     GovernanceStore(boost::asio::any_io_executor executor, net::HttpTransport& transport,
                     GovernanceMetrics* metrics, GovernanceStoreOptions options);
@@ -62,10 +66,11 @@ class GovernanceStore {
     GovernanceStore(const GovernanceStore&) = delete;
     GovernanceStore& operator=(const GovernanceStore&) = delete;
 
+    std::string_view name() const noexcept override { return "governance"; }
     /// Reads the governance file, publishes, then starts one long poll per kie dimension.
-    void start();
-    /// Stops polling (an in-flight long poll is abandoned at its deadline).
-    void stop();
+    void start() override;
+    /// Stops polling: a long poll in flight is cancelled; returns once every poll has ended.
+    boost::asio::awaitable<void> stop() override;
     /// SIGHUP: re-reads the governance file; a broken file keeps the last good items.
     void reload();
 
@@ -103,13 +108,14 @@ class GovernanceStore {
         std::unique_ptr<boost::asio::steady_timer> timer;
     };
 
-    boost::asio::awaitable<void> poll(std::size_t index);
+    boost::asio::awaitable<void> poll(std::size_t index,
+                                      runtime::Supervisor::Checkpoint checkpoint);
     void publish();
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     GovernanceMetrics* metrics_;
     GovernanceStoreOptions options_;
-    std::unique_ptr<registration::RegistryClient> client_;  ///< null without kie addresses
+    std::unique_ptr<clients::RegistryClient> client_;  ///< null without kie addresses
     std::vector<Dimension> dimensions_;
     SourceStatus file_status_;
     std::vector<RawInput> file_inputs_;
@@ -117,6 +123,7 @@ class GovernanceStore {
     std::atomic<std::shared_ptr<const GovernanceView>> view_;
     std::atomic<bool> stopped_{false};
     std::uint64_t generation_ = 0;
+    runtime::SupervisedGroup loops_;
 };
 
 }  // namespace scagent::governance

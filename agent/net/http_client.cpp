@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "plugins/api/http_message.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::net {
 namespace {
@@ -34,7 +35,7 @@ using plugins::HttpResponse;
 using plugins::servicecomb::ErrorKind;
 using plugins::servicecomb::RegistryError;
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
 
 using SteadyClock = std::chrono::steady_clock;

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,6 +22,8 @@
 #include <system_error>
 
 #include "agent/net/websocket_connection.hpp"
+#include "agent/runtime/asio_tokens.hpp"
+#include "agent/runtime/task_group.hpp"
 
 namespace scagent::net {
 
@@ -30,7 +31,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto kAwaitTuple = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 
 HttpResponse plain_error(http::status status, std::string_view text) {
     HttpResponse res{status, 11};
@@ -71,6 +72,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
     asio::strand<asio::io_context::executor_type> strand;
     tcp::acceptor acceptor;          // used on `strand` only
     asio::steady_timer grace_timer;  // used on `strand` only
+    runtime::TaskGroup tasks;        // the accept loop and every connection
 
     mutable std::mutex mutex;  // guards the members below
     tcp::endpoint bound;
@@ -126,7 +128,7 @@ asio::awaitable<void> HttpServer::State::accept_loop() {
     auto self = shared_from_this();
     asio::steady_timer backoff(strand);
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kAwaitTuple);
+        auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kNoThrow);
         if (!acceptor.is_open() || ec == asio::error::operation_aborted) {
             co_return;
         }
@@ -134,11 +136,11 @@ asio::awaitable<void> HttpServer::State::accept_loop() {
             // Out of descriptors and the like: pause instead of spinning on the error.
             spdlog::warn("http server {}: accept failed: {}", options.listen, ec.message());
             backoff.expires_after(std::chrono::milliseconds(50));
-            co_await backoff.async_wait(kAwaitTuple);
+            co_await backoff.async_wait(kNoThrow);
             continue;
         }
         auto executor = socket.get_executor();
-        asio::co_spawn(executor, self->run_connection(std::move(socket)), asio::detached);
+        tasks.spawn(executor, self->run_connection(std::move(socket)), "http connection");
     }
 }
 
@@ -170,7 +172,7 @@ asio::awaitable<void> HttpServer::State::run_connection(tcp::socket socket) {
         parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
         parser.body_limit(options.max_body_bytes);
         stream->expires_after(options.read_timeout);
-        auto [hec, hn] = co_await http::async_read_header(*stream, buffer, parser, kAwaitTuple);
+        auto [hec, hn] = co_await http::async_read_header(*stream, buffer, parser, kNoThrow);
         std::optional<HttpResponse> early;
         if (hec == http::error::body_limit) {
             // A Content-Length over the limit is refused at header time.
@@ -193,13 +195,13 @@ asio::awaitable<void> HttpServer::State::run_connection(tcp::socket socket) {
         }
         if (!early && parser.get()[http::field::expect] == "100-continue") {
             http::response<http::empty_body> cont{http::status::continue_, 11};
-            auto [cec, cn] = co_await http::async_write(*stream, cont, kAwaitTuple);
+            auto [cec, cn] = co_await http::async_write(*stream, cont, kNoThrow);
             if (cec) {
                 break;
             }
         }
         if (!early && !parser.is_done()) {
-            auto [bec, bn] = co_await http::async_read(*stream, buffer, parser, kAwaitTuple);
+            auto [bec, bn] = co_await http::async_read(*stream, buffer, parser, kNoThrow);
             if (bec == http::error::body_limit) {
                 early = plain_error(http::status::payload_too_large, "request body too large");
             } else if (bec) {
@@ -211,7 +213,7 @@ asio::awaitable<void> HttpServer::State::run_connection(tcp::socket socket) {
         }
         if (early) {
             stream->expires_after(options.write_timeout);
-            co_await http::async_write(*stream, *early, kAwaitTuple);
+            co_await http::async_write(*stream, *early, kNoThrow);
             // Closing with unread input makes the kernel send RST, which can destroy the
             // response before the client reads it: stop sending, then drain for a while.
             beast::error_code ignored;
@@ -219,7 +221,7 @@ asio::awaitable<void> HttpServer::State::run_connection(tcp::socket socket) {
             stream->expires_after(std::chrono::seconds(1));
             std::array<char, 16 * 1024> sink{};
             for (std::size_t drained = 0; drained < 8 * options.max_body_bytes;) {
-                auto [dec, n] = co_await stream->async_read_some(asio::buffer(sink), kAwaitTuple);
+                auto [dec, n] = co_await stream->async_read_some(asio::buffer(sink), kNoThrow);
                 if (dec) {
                     break;
                 }
@@ -234,6 +236,9 @@ asio::awaitable<void> HttpServer::State::run_connection(tcp::socket socket) {
         try {
             reply = co_await handler(req);
         } catch (const std::exception& e) {
+            if (runtime::is_cancellation(std::current_exception())) {
+                break;  // the server is stopping past its grace
+            }
             spdlog::error("http server {}: {} {}: handler threw: {}", options.listen,
                           std::string(req.method_string()), std::string(req.target()), e.what());
             failed = true;
@@ -255,7 +260,7 @@ asio::awaitable<void> HttpServer::State::run_connection(tcp::socket socket) {
         reply.response.keep_alive(keep_alive);
         reply.response.prepare_payload();
         stream->expires_after(options.write_timeout);
-        auto [wec, wn] = co_await http::async_write(*stream, reply.response, kAwaitTuple);
+        auto [wec, wn] = co_await http::async_write(*stream, reply.response, kNoThrow);
         if (wec || !keep_alive || !set_busy(id, false)) {
             break;
         }
@@ -323,6 +328,8 @@ void HttpServer::State::begin_stop(std::chrono::milliseconds grace) {
         for (auto& close : rest) {
             close();
         }
+        // A handler still waiting on something (not on its socket) is cancelled.
+        self->tasks.cancel();
     });
     std::lock_guard lock(mutex);
     if (connections.empty()) {
@@ -334,7 +341,7 @@ HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHan
     : state_(std::make_shared<State>(ioc, std::move(options), std::move(handler))) {}
 
 HttpServer::~HttpServer() {
-    stop(std::chrono::milliseconds(0));
+    asio::post(state_->strand, [state = state_] { state->begin_stop(std::chrono::milliseconds(0)); });
 }
 
 void HttpServer::start() {
@@ -352,11 +359,25 @@ void HttpServer::start() {
         std::lock_guard lock(s.mutex);
         s.bound = s.acceptor.local_endpoint();
     }
-    asio::co_spawn(s.strand, s.accept_loop(), asio::detached);
+    s.tasks.spawn(s.strand, s.accept_loop(), "http accept " + s.options.listen);
 }
 
-void HttpServer::stop(std::chrono::milliseconds grace) {
+void HttpServer::close(std::chrono::milliseconds grace) {
     asio::post(state_->strand, [state = state_, grace] { state->begin_stop(grace); });
+}
+
+asio::awaitable<void> HttpServer::closed() {
+    auto state = state_;  // the server object may go while this waits
+    co_await state->tasks.wait();
+}
+
+asio::awaitable<void> HttpServer::stop(std::chrono::milliseconds grace) {
+    close(grace);
+    co_await closed();
+}
+
+void HttpServer::hurry() {
+    asio::post(state_->strand, [state = state_] { state->grace_timer.cancel(); });
 }
 
 tcp::endpoint HttpServer::local_endpoint() const {

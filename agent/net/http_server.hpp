@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "agent/net/http_types.hpp"
 
 namespace scagent::net {
@@ -25,8 +27,10 @@ struct HttpServerOptions {
 /// HTTP/1.1 server on an io_context: one coroutine per connection on its own strand,
 /// keep-alive, every read and write under a deadline, websocket upgrade, graceful stop.
 ///
+/// The accept loop and every connection are tasks of the server's TaskGroup.
+///
 /// Thread-safety: start() before running the io_context; stop() and the getters from any thread.
-/// The object may be destroyed at any time; connections hold the shared state they need.
+/// Destroying a server that was not stopped closes it without waiting (a safety net only).
 class HttpServer {
   public:
     HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler);
@@ -38,8 +42,16 @@ class HttpServer {
     void start();
 
     /// Stops accepting, closes idle and upgraded connections at once, lets requests in flight
-    /// finish within `grace`, then closes whatever is left. Returns immediately.
-    void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+    /// finish within `grace`, then closes and cancels whatever is left. Returns when every
+    /// connection coroutine has ended.
+    asio::awaitable<void> stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+    /// stop() in two halves, so that several servers close at once: close() returns at once,
+    /// closed() completes when every connection has ended.
+    void close(std::chrono::milliseconds grace);
+    asio::awaitable<void> closed();
+
+    /// During stop(): ends the grace now (a second SIGTERM).
+    void hurry();
 
     asio::ip::tcp::endpoint local_endpoint() const;
     std::uint16_t port() const { return local_endpoint().port(); }

@@ -1,4 +1,5 @@
 #include "agent/net/websocket_connection.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,7 +12,7 @@ namespace scagent::net {
 namespace websocket = beast::websocket;
 
 namespace {
-constexpr auto kAwaitTuple = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 }  // namespace
 
 struct WebSocketConnection::Impl {
@@ -35,24 +36,24 @@ WebSocketConnection::WebSocketConnection(beast::tcp_stream stream,
 WebSocketConnection::~WebSocketConnection() = default;
 
 asio::awaitable<beast::error_code> WebSocketConnection::accept(const HttpRequest& req) {
-    auto [ec] = co_await impl_->ws.async_accept(req, kAwaitTuple);
+    auto [ec] = co_await impl_->ws.async_accept(req, kNoThrow);
     co_return ec;
 }
 
 asio::awaitable<beast::error_code> WebSocketConnection::write_text(std::string text) {
     impl_->ws.text(true);
-    auto [ec, n] = co_await impl_->ws.async_write(asio::buffer(text), kAwaitTuple);
+    auto [ec, n] = co_await impl_->ws.async_write(asio::buffer(text), kNoThrow);
     co_return ec;
 }
 
 asio::awaitable<beast::error_code> WebSocketConnection::ping() {
-    auto [ec] = co_await impl_->ws.async_ping({}, kAwaitTuple);
+    auto [ec] = co_await impl_->ws.async_ping({}, kNoThrow);
     co_return ec;
 }
 
 asio::awaitable<beast::error_code> WebSocketConnection::read(std::string& out) {
     beast::flat_buffer buffer;
-    auto [ec, n] = co_await impl_->ws.async_read(buffer, kAwaitTuple);
+    auto [ec, n] = co_await impl_->ws.async_read(buffer, kNoThrow);
     if (!ec) {
         out = beast::buffers_to_string(buffer.data());
     }
@@ -62,7 +63,7 @@ asio::awaitable<beast::error_code> WebSocketConnection::read(std::string& out) {
 asio::awaitable<beast::error_code> WebSocketConnection::close(std::uint16_t code,
                                                               std::string reason) {
     websocket::close_reason cr(static_cast<websocket::close_code>(code), reason);
-    auto [ec] = co_await impl_->ws.async_close(cr, kAwaitTuple);
+    auto [ec] = co_await impl_->ws.async_close(cr, kNoThrow);
     co_return ec;
 }
 

@@ -1,10 +1,9 @@
 #include "agent/registration/health_probe.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -20,7 +19,7 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 
 asio::awaitable<bool> probe_http(net::HttpTransport& http,
                                  const config::HealthCheckSettings& check) {
@@ -90,10 +89,11 @@ HealthProbe::HealthProbe(asio::any_io_executor executor, net::HttpTransport& htt
       state_(check_.rise, check_.fall),
       timer_(executor) {}
 
-void HealthProbe::start() {
-    running_ = true;
-    asio::co_spawn(
-        executor_, [self = shared_from_this()] { return self->loop(); }, asio::detached);
+void HealthProbe::start(runtime::TaskGroup& group, runtime::Supervisor& supervisor) {
+    supervisor.spawn(group, executor_, "probe " + check_.target,
+                     [self = shared_from_this()](runtime::Supervisor::Checkpoint checkpoint) {
+                         return self->loop(std::move(checkpoint));
+                     });
 }
 
 void HealthProbe::stop() {
@@ -101,9 +101,10 @@ void HealthProbe::stop() {
     asio::post(executor_, [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
-asio::awaitable<void> HealthProbe::loop() {
+asio::awaitable<void> HealthProbe::loop(runtime::Supervisor::Checkpoint checkpoint) {
     auto keep_alive = shared_from_this();
     while (!stopped_) {
+        checkpoint();
         const bool passed = co_await probe_once(http_, check_);
         if (stopped_) {
             break;
@@ -116,7 +117,6 @@ asio::awaitable<void> HealthProbe::loop() {
         timer_.expires_after(check_.interval);
         co_await timer_.async_wait(kNoThrow);
     }
-    running_ = false;
 }
 
 }  // namespace scagent::registration

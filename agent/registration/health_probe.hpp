@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "agent/net/http_transport.hpp"
+#include "agent/runtime/supervisor.hpp"
 #include "agent/registration/probe_state.hpp"
 #include "config/service_descriptor.hpp"
 
@@ -22,8 +23,8 @@ boost::asio::awaitable<bool> probe_once(net::HttpTransport& http,
 /// Probes the local app every `check.interval` and feeds ProbeState; calls `listener` (on the
 /// probe's executor) when the hysteresis changes its verdict.
 ///
-/// Ownership: create with std::make_shared; the running loop keeps the object alive until
-/// stop() has taken effect. `http` must outlive the loop.
+/// Ownership: create with std::make_shared; the loop runs in the owner's TaskGroup and keeps
+/// the object alive. `http` must outlive the loop.
 class HealthProbe : public std::enable_shared_from_this<HealthProbe> {
   public:
     using Listener = std::function<void(AppHealth)>;
@@ -31,17 +32,16 @@ class HealthProbe : public std::enable_shared_from_this<HealthProbe> {
     HealthProbe(boost::asio::any_io_executor executor, net::HttpTransport& http,
                 config::HealthCheckSettings check, Listener listener);
 
-    /// Starts the loop; the first probe runs at once.
-    void start();
-    /// Ends the loop after the probe in flight (if any); no listener call afterwards.
+    /// Starts the loop in `group`; the first probe runs at once.
+    void start(runtime::TaskGroup& group, runtime::Supervisor& supervisor);
+    /// Ends the loop after the probe in flight (if any); no listener call afterwards. The
+    /// owner awaits its TaskGroup to know the loop has ended.
     void stop();
 
     AppHealth health() const noexcept { return health_.load(); }
-    /// False once the loop has ended (after stop(), within one probe timeout).
-    bool running() const noexcept { return running_.load(); }
 
   private:
-    boost::asio::awaitable<void> loop();
+    boost::asio::awaitable<void> loop(runtime::Supervisor::Checkpoint checkpoint);
 
     boost::asio::any_io_executor executor_;
     net::HttpTransport& http_;
@@ -50,7 +50,6 @@ class HealthProbe : public std::enable_shared_from_this<HealthProbe> {
     ProbeState state_;
     std::atomic<AppHealth> health_{AppHealth::kUnknown};
     std::atomic<bool> stopped_{false};
-    std::atomic<bool> running_{false};
     boost::asio::steady_timer timer_;
 };
 

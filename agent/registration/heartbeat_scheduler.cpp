@@ -1,8 +1,7 @@
 #include "agent/registration/heartbeat_scheduler.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -13,7 +12,7 @@ namespace scagent::registration {
 namespace {
 
 namespace asio = boost::asio;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 constexpr Millis kIdlePeriod{1000};  ///< how often to look again while nothing is registered
 
 }  // namespace
@@ -26,10 +25,11 @@ HeartbeatScheduler::HeartbeatScheduler(asio::any_io_executor strand, RegistryCli
       timer_(strand),
       rng_(std::random_device{}()) {}
 
-void HeartbeatScheduler::start() {
-    running_ = true;
-    asio::co_spawn(
-        strand_, [self = shared_from_this()] { return self->loop(); }, asio::detached);
+void HeartbeatScheduler::start(runtime::TaskGroup& group, runtime::Supervisor& supervisor) {
+    supervisor.spawn(group, strand_, "registration.heartbeats",
+                     [self = shared_from_this()](runtime::Supervisor::Checkpoint checkpoint) {
+                         return self->loop(std::move(checkpoint));
+                     });
 }
 
 void HeartbeatScheduler::stop() {
@@ -39,9 +39,10 @@ void HeartbeatScheduler::stop() {
     });
 }
 
-asio::awaitable<void> HeartbeatScheduler::loop() {
+asio::awaitable<void> HeartbeatScheduler::loop(runtime::Supervisor::Checkpoint checkpoint) {
     auto keep_alive = shared_from_this();
     while (!stopped_) {
+        checkpoint();
         const auto registrars = source_();
         Millis period = kIdlePeriod;
         if (!registrars.empty()) {
@@ -56,7 +57,6 @@ asio::awaitable<void> HeartbeatScheduler::loop() {
             co_await beat(source_());
         }
     }
-    running_ = false;
 }
 
 asio::awaitable<void> HeartbeatScheduler::beat(

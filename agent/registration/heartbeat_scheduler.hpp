@@ -24,13 +24,12 @@ class HeartbeatScheduler : public std::enable_shared_from_this<HeartbeatSchedule
     HeartbeatScheduler(boost::asio::any_io_executor strand, RegistryClient& client,
                        Source registrars);
 
-    void start();
+    /// Starts the loop in `group` (the owner awaits the group to know it has ended).
+    void start(runtime::TaskGroup& group, runtime::Supervisor& supervisor);
     void stop();
-    /// False once the loop has ended (after stop(), when the heartbeat in flight returned).
-    bool running() const noexcept { return running_; }
 
   private:
-    boost::asio::awaitable<void> loop();
+    boost::asio::awaitable<void> loop(runtime::Supervisor::Checkpoint checkpoint);
     boost::asio::awaitable<void> beat(const std::vector<std::shared_ptr<Registrar>>& registrars);
 
     boost::asio::any_io_executor strand_;
@@ -38,8 +37,7 @@ class HeartbeatScheduler : public std::enable_shared_from_this<HeartbeatSchedule
     Source source_;
     boost::asio::steady_timer timer_;
     plugins::SeededRng rng_;
-    bool stopped_ = false;
-    bool running_ = false;  ///< strand-only
+    bool stopped_ = false;  ///< strand-only
 };
 
 }  // namespace scagent::registration

@@ -2,21 +2,20 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <random>
 
 #include "agent/registration/host_identity.hpp"
+#include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::registration {
 namespace {
 
 namespace asio = boost::asio;
 namespace codes = sc::codes;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using runtime::kNoThrow;
 
 std::uint64_t random_seed() {
     std::random_device device;
@@ -57,11 +56,19 @@ Registrar::Registrar(asio::any_io_executor strand, RegistryClient& client,
 
 void Registrar::start() {
     metrics_.set_registered(descriptor_.service.name, false);
-    loop_running_ = true;
-    asio::co_spawn(
-        strand_, [self = shared_from_this()] { return self->loop(); }, asio::detached);
+    auto& supervisor = *options_.supervisor;
+    supervisor.spawn(tasks_, strand_, "registration " + descriptor_.service.name,
+                     [self = shared_from_this()](runtime::Supervisor::Checkpoint checkpoint) {
+                         return self->loop(std::move(checkpoint));
+                     });
     if (probe_) {
-        probe_->start();
+        probe_->start(tasks_, supervisor);
+    }
+}
+
+void Registrar::changed() const {
+    if (options_.on_change) {
+        options_.on_change();
     }
 }
 
@@ -257,10 +264,12 @@ asio::awaitable<sc::Result<void>> Registrar::register_once(bool service_recreate
     co_return sc::Result<void>{};
 }
 
-asio::awaitable<void> Registrar::loop() {
+asio::awaitable<void> Registrar::loop(runtime::Supervisor::Checkpoint checkpoint) {
     auto keep_alive = shared_from_this();
     const auto& name = descriptor_.service.name;
     while (!stopping_) {
+        checkpoint();
+        changed();
         dirty_ = false;
         bool registered = false;
         std::string desired;
@@ -322,7 +331,6 @@ asio::awaitable<void> Registrar::loop() {
         }
         co_await sleep(Millis(std::chrono::hours(24)));
     }
-    loop_running_ = false;
 }
 
 asio::awaitable<void> Registrar::stop_and_deregister() {
@@ -332,13 +340,10 @@ asio::awaitable<void> Registrar::stop_and_deregister() {
     if (probe_) {
         probe_->stop();
     }
-    // The loop may be inside a registry call; it sees stopping_ when that returns.
-    asio::steady_timer pause(strand_);
-    while (loop_running_ || (probe_ && probe_->running())) {
-        pause.expires_after(std::chrono::milliseconds(10));
-        co_await pause.async_wait(kNoThrow);
-        wake_.cancel();
-    }
+    // A registry call in flight is abandoned: its answer no longer matters, and at shutdown
+    // it must not hold up the exit.
+    tasks_.cancel();
+    co_await tasks_.wait();
     const auto state = this->state();
     if (state.registered) {
         const auto result =
@@ -351,9 +356,12 @@ asio::awaitable<void> Registrar::stop_and_deregister() {
                          result.error().describe());
         }
     }
-    std::lock_guard lock(mutex_);
-    state_.registered = false;
+    {
+        std::lock_guard lock(mutex_);
+        state_.registered = false;
+    }
     metrics_.set_registered(descriptor_.service.name, false);
+    changed();
 }
 
 }  // namespace scagent::registration

@@ -12,12 +12,17 @@
 
 #include "agent/registration/health_probe.hpp"
 #include "agent/registration/registration_metrics.hpp"
-#include "agent/registration/registry_client.hpp"
+#include "agent/clients/registry_client.hpp"
 #include "agent/registration/schedule.hpp"
+#include "agent/runtime/supervisor.hpp"
+#include "agent/runtime/task_group.hpp"
 #include "config/service_descriptor.hpp"
 #include "plugins/api/rng.hpp"
 
 namespace scagent::registration {
+
+namespace sc = plugins::servicecomb;
+using clients::RegistryClient;
 
 /// What GET /v1/agent/services shows of one local service.
 struct RegistrarState {
@@ -40,6 +45,9 @@ struct RegistrarOptions {
     std::string advertise_address = "127.0.0.1";  ///< replaces 0.0.0.0 in endpoints
     std::string hostname;                         ///< used when the descriptor has none
     double heartbeat_scale = 1.0;                 ///< tests shorten the heartbeat period
+    runtime::Supervisor* supervisor = nullptr;    ///< restarts a failing loop; required
+    /// Called (on the strand) whenever state() may have changed: registered, status, error.
+    std::function<void()> on_change;
 };
 
 /// One local service's registration (spec §2.3), a coroutine state machine on one strand:
@@ -59,8 +67,10 @@ class Registrar : public std::enable_shared_from_this<Registrar> {
               net::HttpTransport& probe_http, RegistrationMetrics& metrics,
               config::ServiceDescriptor descriptor, RegistrarOptions options);
 
+    /// Starts the registration loop and the probe in the registrar's own TaskGroup.
     void start();
-    /// Stops the loop and the probe, then deregisters when registered. Runs on the strand.
+    /// Cancels the loop and the probe (a registry call in flight is abandoned), awaits them,
+    /// then deregisters when registered. Runs on the strand.
     boost::asio::awaitable<void> stop_and_deregister();
 
     void set_maintenance(bool enable, std::string reason);
@@ -79,7 +89,8 @@ class Registrar : public std::enable_shared_from_this<Registrar> {
   private:
     enum class Gone { kNothing, kInstance, kService };
 
-    boost::asio::awaitable<void> loop();
+    boost::asio::awaitable<void> loop(runtime::Supervisor::Checkpoint checkpoint);
+    void changed() const;
     boost::asio::awaitable<sc::Result<void>> register_once(bool service_recreated = false);
     boost::asio::awaitable<sc::Result<void>> create_service();
     sc::MicroServiceInstance instance_body(const std::string& status) const;
@@ -98,11 +109,11 @@ class Registrar : public std::enable_shared_from_this<Registrar> {
     boost::asio::steady_timer wake_;
     plugins::SeededRng rng_;
     Backoff backoff_;
+    runtime::TaskGroup tasks_;  ///< the loop and the probe
 
     // Strand-only.
     bool dirty_ = false;
     bool stopping_ = false;
-    bool loop_running_ = false;
     Gone gone_ = Gone::kService;  ///< what (re)registration must recreate
 
     // Written on the strand, read anywhere.

@@ -30,7 +30,7 @@ void RegistrationMetrics::count_heartbeat(const std::string& service, const std:
     heartbeats_.Add({{"service", service}, {"result", result}}).Increment();
 }
 
-void RegistrationMetrics::observe(const RequestRecord& record) {
+void RegistrationMetrics::observe(const clients::RequestRecord& record) {
     const std::string operation(record.operation);
     const std::string code = record.http_status != 0 ? std::to_string(record.http_status)
                              : record.error != nullptr
@@ -43,8 +43,8 @@ void RegistrationMetrics::observe(const RequestRecord& record) {
         .Observe(std::chrono::duration<double>(record.elapsed).count());
 }
 
-RequestObserver RegistrationMetrics::observer() {
-    return [this](const RequestRecord& record) { observe(record); };
+clients::RequestObserver RegistrationMetrics::observer() {
+    return [this](const clients::RequestRecord& record) { observe(record); };
 }
 
 }  // namespace scagent::registration

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "agent/registration/registry_client.hpp"
+#include "agent/clients/registry_client.hpp"
 #include "metrics/metrics_registry.hpp"
 
 namespace scagent::registration {
@@ -25,10 +25,10 @@ class RegistrationMetrics {
     void count_heartbeat(const std::string& service, const std::string& result);
     /// sc_agent_registry_requests_total{operation,code} and the duration histogram; `code` is
     /// the HTTP status, or the transport error kind when no response arrived.
-    void observe(const RequestRecord& record);
+    void observe(const clients::RequestRecord& record);
 
     /// An observer for RegistryClient::set_observer(); `this` must outlive the client.
-    RequestObserver observer();
+    clients::RequestObserver observer();
 
   private:
     prometheus::Family<prometheus::Gauge>& registered_;

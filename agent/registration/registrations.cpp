@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
@@ -48,12 +49,30 @@ std::string fingerprint(const config::ServiceDescriptor& d) {
 
 Registrations::Registrations(asio::any_io_executor strand, RegistryClient& client,
                              net::HttpTransport& probe_http, RegistrationMetrics& metrics,
-                             RegistrarOptions options)
+                             RegistrarOptions options,
+                             std::vector<config::ServiceDescriptor> descriptors)
     : strand_(strand),
       client_(client),
       probe_http_(probe_http),
       metrics_(metrics),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      initial_(std::move(descriptors)) {
+    options_.on_change = [this] { update_events(); };
+}
+
+void Registrations::update_events() {
+    bool all_registered = true;
+    bool all_settled = true;
+    for (const auto& registrar : snapshot()) {
+        all_registered = all_registered && registrar->state().registered;
+        all_settled = all_settled && registrar->status_settled();
+    }
+    all_registered ? registered_.set() : registered_.reset();
+    all_settled ? settled_.set() : settled_.reset();
+    if (on_change_) {
+        on_change_();
+    }
+}
 
 std::shared_ptr<Registrar> Registrations::make_registrar(config::ServiceDescriptor descriptor) {
     return std::make_shared<Registrar>(strand_, client_, probe_http_, metrics_,
@@ -69,8 +88,8 @@ std::vector<std::shared_ptr<Registrar>> Registrations::snapshot() const {
     return out;
 }
 
-void Registrations::start(const std::vector<config::ServiceDescriptor>& descriptors) {
-    for (const auto& descriptor : descriptors) {
+void Registrations::start() {
+    for (const auto& descriptor : initial_) {
         auto registrar = make_registrar(descriptor);
         {
             std::lock_guard lock(mutex_);
@@ -81,7 +100,8 @@ void Registrations::start(const std::vector<config::ServiceDescriptor>& descript
     }
     scheduler_ =
         std::make_shared<HeartbeatScheduler>(strand_, client_, [this] { return snapshot(); });
-    scheduler_->start();
+    scheduler_->start(tasks_, *options_.supervisor);
+    asio::post(strand_, [this] { update_events(); });  // nothing to register: ready at once
 }
 
 asio::awaitable<ReloadSummary> Registrations::reload(std::vector<config::ServiceDescriptor> loaded,
@@ -124,6 +144,7 @@ asio::awaitable<ReloadSummary> Registrations::reload(std::vector<config::Service
         registrars_.erase(registrar->descriptor().identity());
         fingerprints_.erase(registrar->descriptor().identity());
     }
+    update_events();
     for (auto& descriptor : to_start) {
         auto registrar = make_registrar(descriptor);
         {
@@ -142,6 +163,15 @@ std::vector<RegistrarState> Registrations::states() const {
         out.push_back(registrar->state());
     }
     return out;
+}
+
+std::string Registrations::first_service_id() const {
+    for (const auto& state : states()) {
+        if (!state.service_id.empty()) {
+            return state.service_id;
+        }
+    }
+    return {};
 }
 
 bool Registrations::set_maintenance(const std::string& name, bool enable,
@@ -183,18 +213,10 @@ void Registrations::set_draining() {
     for (const auto& registrar : snapshot()) {
         registrar->set_draining();
     }
+    update_events();  // settled() now waits for DOWN to reach the registry
 }
 
-bool Registrations::settled() const {
-    for (const auto& registrar : snapshot()) {
-        if (!registrar->status_settled()) {
-            return false;
-        }
-    }
-    return true;
-}
-
-asio::awaitable<void> Registrations::stop_all() {
+asio::awaitable<void> Registrations::stop() {
     if (scheduler_) {
         scheduler_->stop();
     }
@@ -212,11 +234,8 @@ asio::awaitable<void> Registrations::stop_all() {
             .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
     }
     // Nothing of ours may still be waiting on the registry when the daemon tears down.
-    asio::steady_timer pause(strand_);
-    while (scheduler_ && scheduler_->running()) {
-        pause.expires_after(std::chrono::milliseconds(10));
-        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    tasks_.cancel();
+    co_await tasks_.wait();
 }
 
 }  // namespace scagent::registration

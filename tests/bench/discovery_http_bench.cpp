@@ -66,8 +66,8 @@ struct Server {
         ioc.stop();
         thread.join();
     }
-    static registration::RegistryClientOptions client_options() {
-        registration::RegistryClientOptions options;
+    static clients::RegistryClientOptions client_options() {
+        clients::RegistryClientOptions options;
         options.addresses = {"http://127.0.0.1:9"};
         return options;
     }
@@ -80,7 +80,7 @@ struct Server {
     asio::io_context ioc{1};
     asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
     net::HttpClient http;
-    registration::RegistryClient client;
+    clients::RegistryClient client;
     prometheus::Registry metrics;
     Discovery discovery;
     net::HttpRouter router;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/governance/governed_selector.hpp"
+#include "plugins/governance/governed_selector.hpp"
 #include "plugins/api/clock.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "agent/registration/registry_client.hpp"
+#include "agent/clients/registry_client.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -17,9 +17,9 @@ namespace scagent::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using registration::RegistryClient;
-using registration::RegistryClientOptions;
-using registration::RequestRecord;
+using clients::RegistryClient;
+using clients::RegistryClientOptions;
+using clients::RequestRecord;
 namespace sc = plugins::servicecomb;
 
 constexpr const char* kPassword = "hunter2-secret";

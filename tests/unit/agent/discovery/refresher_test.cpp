@@ -57,9 +57,9 @@ std::string updated(const std::string& rev, const std::string& instance_id) {
 class RefresherTest : public ::testing::Test {
   protected:
     RefresherTest() {
-        registration::RegistryClientOptions options;
+        clients::RegistryClientOptions options;
         options.addresses = {"http://sc.test:30100"};
-        client_ = std::make_unique<registration::RegistryClient>(transport_,
+        client_ = std::make_unique<clients::RegistryClient>(transport_,
                                                                  plugins::system_clock(), options);
     }
     void make(std::chrono::milliseconds interval) {
@@ -92,7 +92,7 @@ class RefresherTest : public ::testing::Test {
 
     boost::asio::io_context ioc_;
     ScriptedTransport transport_;
-    std::unique_ptr<registration::RegistryClient> client_;
+    std::unique_ptr<clients::RegistryClient> client_;
     InstanceCache cache_{plugins::system_clock()};
     std::unique_ptr<Refresher> refresher_;
     std::string consumer_ = "consumer-1";

@@ -1,6 +1,6 @@
-#include "agent/governance/governed_selector.hpp"
+#include "plugins/governance/governed_selector.hpp"
 
-#include "agent/governance/governed_instance_selector.hpp"
+#include "agent/discovery/governed_instance_selector.hpp"
 
 #include <gtest/gtest.h>
 

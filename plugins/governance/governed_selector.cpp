@@ -1,10 +1,10 @@
-#include "agent/governance/governed_selector.hpp"
+#include "plugins/governance/governed_selector.hpp"
 
 #include <vector>
 
 #include "plugins/lb/factory.hpp"
 
-namespace scagent::governance {
+namespace scagent::plugins::governance {
 namespace {
 
 namespace gov = plugins::governance;
@@ -41,10 +41,10 @@ constexpr int kMaxPicks = 4;
 }  // namespace
 
 GovernedSelector::GovernedSelector(SnapshotSource snapshots, plugins::Clock& clock,
-                                   GovernanceMetrics* metrics, std::uint64_t seed)
+                                   ActionCounter actions, std::uint64_t seed)
     : snapshots_(std::move(snapshots)),
       clock_(clock),
-      metrics_(metrics),
+      actions_(std::move(actions)),
       balancers_([this](std::shared_ptr<const gov::LoadBalanceConfig> config) {
           std::uint64_t seed_for;
           {
@@ -67,8 +67,8 @@ GovernedSelector::GovernedSelector(SnapshotSource snapshots, plugins::Clock& clo
       next_seed_(seed + 1) {}
 
 void GovernedSelector::count(std::string_view kind, std::string_view action) {
-    if (metrics_) {
-        metrics_->action(kind, action).Increment();
+    if (actions_) {
+        actions_(kind, action);
     }
 }
 
@@ -199,4 +199,4 @@ bool GovernedSelector::isolated(std::string_view service, std::string_view insta
     return false;
 }
 
-}  // namespace scagent::governance
+}  // namespace scagent::plugins::governance

@@ -12,7 +12,6 @@
 #include <string>
 #include <string_view>
 
-#include "agent/governance/governance_metrics.hpp"
 #include "plugins/api/clock.hpp"
 #include "plugins/api/instance.hpp"
 #include "plugins/api/request_view.hpp"
@@ -23,7 +22,7 @@
 #include "plugins/governance/snapshot.hpp"
 #include "plugins/lb/load_balancer.hpp"
 
-namespace scagent::governance {
+namespace scagent::plugins::governance {
 
 /// The governed `select` of the discovery API (and later the proxy's pick): route rule of the
 /// target service → skip isolated instances → the service's `loadbalance` rule (RoundRobin by
@@ -43,8 +42,12 @@ class GovernedSelector {
     using SnapshotSource =
         std::function<std::shared_ptr<const plugins::governance::GovernanceSnapshot>()>;
 
-    GovernedSelector(SnapshotSource snapshots, plugins::Clock& clock,
-                     GovernanceMetrics* metrics = nullptr, std::uint64_t seed = 0x5eed);
+    /// Told every governance action taken (`kind` e.g. "instanceIsolation", `action` e.g.
+    /// "isolated"); the agent counts them in sc_agent_governance_actions_total.
+    using ActionCounter = std::function<void(std::string_view kind, std::string_view action)>;
+
+    GovernedSelector(SnapshotSource snapshots, plugins::Clock& clock, ActionCounter actions = {},
+                     std::uint64_t seed = 0x5eed);
 
     /// One of `candidates` for a call to `service`, or nullptr when route rules or isolation
     /// leave none. `request.service_name` is set to `service`. The pointer is one of
@@ -74,7 +77,7 @@ class GovernedSelector {
 
     SnapshotSource snapshots_;
     plugins::Clock& clock_;
-    GovernanceMetrics* metrics_;
+    ActionCounter actions_;
     plugins::governance::PolicyStateCache<plugins::governance::LoadBalanceConfig,
                                           plugins::lb::LoadBalancer>
         balancers_;
@@ -88,4 +91,4 @@ class GovernedSelector {
     std::map<std::string, std::map<std::string, IsolationPtr>, std::less<>> used_isolations_;
 };
 
-}  // namespace scagent::governance
+}  // namespace scagent::plugins::governance

@@ -1,11 +1,11 @@
-#include "agent/governance/governed_instance_selector.hpp"
+#include "agent/discovery/governed_instance_selector.hpp"
 
 #include <spdlog/spdlog.h>
 
-namespace scagent::governance {
+namespace scagent::discovery {
 
 const plugins::Instance* GovernedInstanceSelector::select(
-    const discovery::CachedSet& set, const std::vector<const plugins::Instance*>& candidates,
+    const CachedSet& set, const std::vector<const plugins::Instance*>& candidates,
     std::string_view hash_key) noexcept {
     try {
         plugins::RequestView request;
@@ -18,4 +18,4 @@ const plugins::Instance* GovernedInstanceSelector::select(
     }
 }
 
-}  // namespace scagent::governance
+}  // namespace scagent::discovery

@@ -18,7 +18,7 @@
 #include "plugins/registry/servicecomb/sc_responses.hpp"
 #include "plugins/registry/servicecomb/secret.hpp"
 
-namespace scagent::registration {
+namespace scagent::clients {
 
 namespace sc = plugins::servicecomb;
 
@@ -142,4 +142,4 @@ class RegistryClient {
 /// "12h", "90m" or "45s": the Go duration SC expects in tokenExpirationTime.
 std::string format_go_duration(std::chrono::seconds duration);
 
-}  // namespace scagent::registration
+}  // namespace scagent::clients

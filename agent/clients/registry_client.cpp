@@ -1,10 +1,10 @@
-#include "agent/registration/registry_client.hpp"
+#include "agent/clients/registry_client.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/use_awaitable.hpp>
 
-namespace scagent::registration {
+namespace scagent::clients {
 namespace {
 
 using plugins::HttpRequest;
@@ -263,4 +263,4 @@ RegistryClient::Awaitable<std::vector<sc::MicroServiceInstance>> RegistryClient:
     co_return decode_with<std::vector<sc::MicroServiceInstance>>(response, sc::decode_instances);
 }
 
-}  // namespace scagent::registration
+}  // namespace scagent::clients

@@ -5,25 +5,25 @@
 #include <vector>
 
 #include "agent/discovery/instance_selector.hpp"
-#include "agent/governance/governed_selector.hpp"
+#include "plugins/governance/governed_selector.hpp"
 
-namespace scagent::governance {
+namespace scagent::discovery {
 
 /// Plugs GovernedSelector into the discovery API's `select` route
 /// (`Discovery::set_selector`): the service is the cached set's key, `hashKey` becomes the
 /// request's affinity key (SessionStickiness, ConsistentHash). The outcome route should also
 /// call GovernedSelector::record_outcome so that instance isolation sees the app's calls.
-class GovernedInstanceSelector final : public discovery::InstanceSelector {
+class GovernedInstanceSelector final : public InstanceSelector {
   public:
-    explicit GovernedInstanceSelector(std::shared_ptr<GovernedSelector> selector)
+    explicit GovernedInstanceSelector(std::shared_ptr<plugins::governance::GovernedSelector> selector)
         : selector_(std::move(selector)) {}
 
-    const plugins::Instance* select(const discovery::CachedSet& set,
+    const plugins::Instance* select(const CachedSet& set,
                                     const std::vector<const plugins::Instance*>& candidates,
                                     std::string_view hash_key) noexcept override;
 
   private:
-    std::shared_ptr<GovernedSelector> selector_;
+    std::shared_ptr<plugins::governance::GovernedSelector> selector_;
 };
 
-}  // namespace scagent::governance
+}  // namespace scagent::discovery
