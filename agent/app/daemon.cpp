@@ -81,6 +81,7 @@ struct Daemon::Impl {
     int stop_requests = 0;
     bool ready_sent = false;
     bool retry_status_sent = false;
+    std::string consumer_id;  ///< last seen first_service_id()
 };
 
 std::optional<std::string> Daemon::Impl::not_ready_reason() const {
@@ -185,6 +186,10 @@ void Daemon::Impl::on_stop_request() {
 }
 
 void Daemon::Impl::on_registration_change() {
+    if (auto consumer = components->registrations->first_service_id(); consumer != consumer_id) {
+        consumer_id = std::move(consumer);
+        components->discovery->consumer_changed();
+    }
     if (ready_sent || retry_status_sent || !components->registrations->retrying()) {
         return;
     }

@@ -25,39 +25,52 @@ asio::awaitable<std::uint64_t> ChangeWaiters::wait_for_change(asio::any_io_execu
                                                               CacheKey key,
                                                               std::uint64_t known_index,
                                                               std::chrono::milliseconds wait) {
-    std::uint64_t current = cache_.index_of(key);
-    if (current != known_index || wait <= std::chrono::milliseconds::zero()) {
-        co_return current;
+    // Bound to a local first: GCC 12 mishandles temporaries converted in a co_await operand.
+    std::function<bool()> changed = [this, key, known_index] {
+        return cache_.index_of(key) != known_index;
+    };
+    co_await wait_until(executor, key, std::move(changed), wait);
+    co_return cache_.index_of(key);
+}
+
+asio::awaitable<void> ChangeWaiters::wait_until(asio::any_io_executor executor, CacheKey key,
+                                                std::function<bool()> done,
+                                                std::chrono::milliseconds wait) {
+    if (done() || wait <= std::chrono::milliseconds::zero()) {
+        co_return;
     }
     // The wait runs on a private strand so that notify() from another thread only ever reaches
     // the timer through that strand (see the class comment).
     auto strand = asio::make_strand(executor);
-    co_return co_await asio::co_spawn(strand, wait_on_strand(std::move(key), known_index, wait),
-                                      asio::use_awaitable);
+    auto waiting = wait_on_strand(std::move(key), std::move(done), wait);
+    co_await asio::co_spawn(strand, std::move(waiting), asio::use_awaitable);
 }
 
-asio::awaitable<std::uint64_t> ChangeWaiters::wait_on_strand(CacheKey key,
-                                                             std::uint64_t known_index,
-                                                             std::chrono::milliseconds wait) {
+asio::awaitable<void> ChangeWaiters::wait_on_strand(CacheKey key, std::function<bool()> done,
+                                                    std::chrono::milliseconds wait) {
     auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
-    waiter->timer.expires_after(std::min(wait, kMaxWait));
+    const auto deadline = std::chrono::steady_clock::now() + std::min(wait, kMaxWait);
     {
         std::lock_guard lock(mutex_);
         if (closed_) {
-            co_return cache_.index_of(key);
+            co_return;
         }
         waiters_[key].push_back(waiter);
     }
     // Registered first, checked second: a change published before registration is seen here; one
     // published after it finds this waiter and posts a cancel, which the strand runs only after
-    // this coroutine has suspended in async_wait below.
-    std::uint64_t current = cache_.index_of(key);
-    if (current == known_index) {
+    // this coroutine has suspended in async_wait below. A wake-up whose change does not satisfy
+    // `done` (another field of the key moved) waits again for what is left of the wait.
+    while (!done() && std::chrono::steady_clock::now() < deadline && !closed()) {
+        waiter->timer.expires_at(deadline);
         co_await waiter->timer.async_wait(runtime::kNoThrow);
-        current = cache_.index_of(key);
     }
     remove(key, waiter.get());
-    co_return current;
+}
+
+bool ChangeWaiters::closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
 }
 
 void ChangeWaiters::wake(const std::shared_ptr<Waiter>& waiter) {

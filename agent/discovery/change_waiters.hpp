@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,12 @@ class ChangeWaiters {
                                                           CacheKey key, std::uint64_t known_index,
                                                           std::chrono::milliseconds wait);
 
+    /// The general form: completes when `done()` holds (checked after the waiter registered,
+    /// and again at every notify of `key`), when `wait` is over, or at cancel_all().
+    boost::asio::awaitable<void> wait_until(boost::asio::any_io_executor executor, CacheKey key,
+                                            std::function<bool()> done,
+                                            std::chrono::milliseconds wait);
+
     /// Wakes every waiter of `key` (they re-check the index themselves).
     void notify(const CacheKey& key);
     /// Wakes every waiter, e.g. at shutdown so that pending answers go out before the drain ends.
@@ -49,9 +56,10 @@ class ChangeWaiters {
   private:
     struct Waiter;
 
-    boost::asio::awaitable<std::uint64_t> wait_on_strand(CacheKey key, std::uint64_t known_index,
-                                                         std::chrono::milliseconds wait);
+    boost::asio::awaitable<void> wait_on_strand(CacheKey key, std::function<bool()> done,
+                                                std::chrono::milliseconds wait);
     void remove(const CacheKey& key, const Waiter* waiter);
+    bool closed() const;
     static void wake(const std::shared_ptr<Waiter>& waiter);
 
     const InstanceCache& cache_;

@@ -107,6 +107,13 @@ asio::awaitable<void> Discovery::stop() {
     }
 }
 
+void Discovery::consumer_changed() {
+    refresher_->refresh_all_soon();
+    if (watcher_) {
+        watcher_->consumer_changed();
+    }
+}
+
 void Discovery::note_snapshot_change() {
     if (writer_) {
         writer_->note_change();
@@ -176,15 +183,13 @@ asio::awaitable<InstanceCache::Lookup> Discovery::lookup(asio::any_io_executor e
         // the refresher), answer now.
         refresher_->refresh_soon(key);
     }
-    // A failed first refresh changes no index: its wake-up (on_key_failed) can land before this
-    // waiter registers, so the state is also re-checked every slice.
-    const auto deadline = std::chrono::steady_clock::now() + options_.first_answer_wait;
-    while (found.state == InstanceCache::State::kPending &&
-           std::chrono::steady_clock::now() < deadline) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        co_await waiters_.wait_for_change(executor, key, 0,
-                                          std::min(left, std::chrono::milliseconds(50)));
+    // The first answer, or the failure of the first refresh (on_key_failed notifies too).
+    if (found.state == InstanceCache::State::kPending) {
+        std::function<bool()> answered = [this, key] {
+            return cache_.get(key).state != InstanceCache::State::kPending;
+        };
+        co_await waiters_.wait_until(executor, key, std::move(answered),
+                                     options_.first_answer_wait);
         found = cache_.get(key);
     }
     co_return found;

@@ -68,6 +68,9 @@ class Discovery final : public runtime::Component {
     /// Stops refresher and watch, wakes every blocking query, writes the snapshot if it
     /// changed; returns once the loops have ended.
     boost::asio::awaitable<void> stop() override;
+    /// The consumer id (the first registered local service's id) changed: record the dependency
+    /// under it now and (re)open the watch.
+    void consumer_changed();
     /// Answers every blocking query now (drain: before the listeners close).
     void release_waiters() { waiters_.cancel_all(); }
 

@@ -65,6 +65,14 @@ void Watcher::stop() {
     loops_.cancel();
 }
 
+void Watcher::consumer_changed() {
+    asio::post(strand_, [this] {
+        if (!connected_) {
+            timer_.cancel();
+        }
+    });
+}
+
 asio::awaitable<void> Watcher::run(runtime::Supervisor::Checkpoint checkpoint) {
     auto backoff = options_.initial_backoff;
     std::string last_failed;

@@ -28,7 +28,9 @@ struct WatcherOptions {
     /// after half of this and drops the connection when nothing at all arrives for this long.
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(120);
     /// How often to look again while the local service has no id yet.
-    std::chrono::milliseconds consumer_poll = std::chrono::milliseconds(250);
+    /// While no local service has an id yet, how often to look again; consumer_changed()
+    /// wakes the watcher at once, so this is only a safety net.
+    std::chrono::milliseconds consumer_poll = std::chrono::seconds(30);
     /// Restarts the loop when it throws; null: a private one (unit tests).
     runtime::Supervisor* supervisor = nullptr;
     net::TlsOptions tls;
@@ -57,6 +59,8 @@ class Watcher {
     void start();
     /// Asks the loop to end; the open websocket is closed.
     void stop();
+    /// The consumer id may have changed (a local service registered): look now.
+    void consumer_changed();
     /// Completes once the loop has ended.
     boost::asio::awaitable<void> wait() { return loops_.wait(); }
 

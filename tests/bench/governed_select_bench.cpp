@@ -56,7 +56,7 @@ std::vector<Instance> thousand_instances() {
 
 void BM_GovernedSelect(benchmark::State& state, bool with_route_rule) {
     const auto snapshot = hundred_groups(with_route_rule);
-    scagent::governance::GovernedSelector selector([snapshot] { return snapshot; },
+    scagent::plugins::governance::GovernedSelector selector([snapshot] { return snapshot; },
                                                    plugins::system_clock());
     const auto instances = thousand_instances();
     RequestView request;

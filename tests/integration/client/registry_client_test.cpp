@@ -265,9 +265,9 @@ TEST_F(RbacTest, WrongPasswordIsReportedNotLooped) {
 }
 
 TEST(GoDurationTest, Formats) {
-    EXPECT_EQ(registration::format_go_duration(12h), "12h");
-    EXPECT_EQ(registration::format_go_duration(90min), "90m");
-    EXPECT_EQ(registration::format_go_duration(45s), "45s");
+    EXPECT_EQ(clients::format_go_duration(12h), "12h");
+    EXPECT_EQ(clients::format_go_duration(90min), "90m");
+    EXPECT_EQ(clients::format_go_duration(45s), "45s");
 }
 
 }  // namespace

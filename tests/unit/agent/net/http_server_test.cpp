@@ -68,7 +68,7 @@ class HttpServerTest : public ::testing::Test {
     }
     void TearDown() override {
         if (server_) {
-            server_->stop(std::chrono::milliseconds(500));
+            server_->close(std::chrono::milliseconds(500));
         }
         if (thread_.joinable()) {
             thread_.join();
@@ -164,7 +164,7 @@ TEST_F(HttpServerTest, StopLetsInFlightRequestsFinishAndRefusesNewOnes) {
     // Wait for the request to be in the handler: a connection that is accepted but has not sent
     // its request yet is idle and is rightly closed by stop().
     ASSERT_TRUE(test::eventually([&] { return slow_started_.load() == 1; }));
-    server_->stop(std::chrono::seconds(5));
+    server_->close(std::chrono::seconds(5));
     auto result = slow.get();
     EXPECT_EQ(result.status, 200u);
     EXPECT_EQ(result.body, "slow");
@@ -181,7 +181,7 @@ TEST_F(HttpServerTest, WebSocketUpgradeAndStopClosesIt) {
     // The echo route reads first; a client frame would need a write API, so only check the
     // upgraded session is tracked and closed by stop().
     EXPECT_TRUE(test::eventually([&] { return server_->connection_count() == 1; }));
-    server_->stop(std::chrono::seconds(5));
+    server_->close(std::chrono::seconds(5));
     EXPECT_TRUE(ws.wait_closed());
 }
 

@@ -124,7 +124,7 @@ TEST(EventTest, TheLoserOfARaceIsCancelledNotLeftWaiting) {
 TEST(SupervisorTest, AFailingLoopIsReportedUntilItRestarts) {
     asio::io_context ioc;
     prometheus::Registry registry;
-    Supervisor supervisor(&registry, SupervisorOptions{.backoff_min = 1h, .backoff_max = 1h});
+    Supervisor supervisor(&registry, SupervisorOptions{.backoff_min = 1h, .backoff_max = 1h, .fault_hook = {}});
     TaskGroup group;
     supervisor.spawn(group, ioc.get_executor(), "cache.refresher",
                      [](Supervisor::Checkpoint) -> asio::awaitable<void> {
