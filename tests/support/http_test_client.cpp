@@ -118,6 +118,9 @@ TestResponse HttpTestClient::request(http::verb method, const std::string& targe
             if (ec) {
                 return;
             }
+            if (on_written_) {
+                on_written_();
+            }
             http::async_read(*i.stream, i.buffer, parser,
                              [&](beast::error_code rec, std::size_t) { read_ec = rec; });
         });
@@ -168,7 +171,7 @@ std::string HttpTestClient::raw(const std::string& bytes) {
         (void)ec;
         i.stream->async_read_some(asio::buffer(chunk), on_read);
     });
-    i.run();
+    raw_timed_out_ = !i.run();
     i.stream.reset();
     return received;
 }

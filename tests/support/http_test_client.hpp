@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +54,13 @@ class HttpTestClient {
     /// Writes raw bytes on a fresh connection and returns everything read until the server
     /// closes or `timeout` passes. For malformed-input tests.
     std::string raw(const std::string& bytes);
+    /// Whether the last raw() ended at `timeout` rather than by the server closing.
+    bool raw_timed_out() const { return raw_timed_out_; }
+
+    /// Called on the client's thread once each request has been written to the socket (the
+    /// server can read it), before the response is awaited: lets a test order "request in
+    /// flight" before what it does next without a sleep.
+    void on_written(std::function<void()> callback) { on_written_ = std::move(callback); }
 
     /// Number of TCP connections opened so far (keep-alive checks).
     int connections_opened() const { return connections_opened_; }
@@ -62,6 +70,8 @@ class HttpTestClient {
     struct Impl;
     std::unique_ptr<Impl> impl_;
     int connections_opened_ = 0;
+    std::function<void()> on_written_;
+    bool raw_timed_out_ = false;
 };
 
 /// Polls `predicate` until it holds or `timeout` passes; for waiting on server-side state

@@ -8,9 +8,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "agent/net/http_client.hpp"
 #include "agent/net/http_transport.hpp"
 
 namespace scagent::testing {
+
+using namespace std::chrono_literals;
+using net::HttpClient;
+using net::HttpClientOptions;
+using plugins::servicecomb::ErrorKind;
 
 /// Runs one coroutine (and whatever else is queued, such as fake servers) on `ioc` until it
 /// finishes, and returns its value. Lets a test body stay plain code with ASSERTs.

@@ -185,7 +185,7 @@ TEST_F(RegistryClientTest, FirstRegistrationIsNotReplayedOnAnotherAddress) {
     ASSERT_TRUE(again.has_value()) << again.error().describe();
 }
 
-class RbacTest : public RegistryClientTest {
+class RegistryClientRbacTest : public RegistryClientTest {
   protected:
     void SetUp() override {
         registry.rbac = true;
@@ -214,7 +214,7 @@ class RbacTest : public RegistryClientTest {
     std::shared_ptr<spdlog::logger> previous;
 };
 
-TEST_F(RbacTest, FetchesTokenOnceAndSendsItAsBearer) {
+TEST_F(RegistryClientRbacTest, FetchesTokenOnceAndSendsItAsBearer) {
     RegistryClient client(http, clock, rbac_options());
     for (int i = 0; i < 3; ++i) {
         auto beat = run(ioc, client.heartbeat("s1", "i1"));
@@ -228,7 +228,7 @@ TEST_F(RbacTest, FetchesTokenOnceAndSendsItAsBearer) {
     EXPECT_EQ(registry.seen.at(0).header("Authorization"), nullptr);
 }
 
-TEST_F(RbacTest, RefreshesTokenOnceOn401AndRetries) {
+TEST_F(RegistryClientRbacTest, RefreshesTokenOnceOn401AndRetries) {
     RegistryClient client(http, clock, rbac_options());
     ASSERT_TRUE(run(ioc, client.heartbeat("s1", "i1")).has_value());
     registry.accepted_token = 99;  // the registry forgets the token (restart, revocation)
@@ -239,7 +239,7 @@ TEST_F(RbacTest, RefreshesTokenOnceOn401AndRetries) {
     EXPECT_EQ(registry.heartbeats, 2);
 }
 
-TEST_F(RbacTest, RefreshesTokenBeforeExpiryWithoutA401) {
+TEST_F(RegistryClientRbacTest, RefreshesTokenBeforeExpiryWithoutA401) {
     RegistryClient client(http, clock, rbac_options());
     ASSERT_TRUE(run(ioc, client.heartbeat("s1", "i1")).has_value());
     clock.advance(12min);
@@ -252,7 +252,7 @@ TEST_F(RbacTest, RefreshesTokenBeforeExpiryWithoutA401) {
     EXPECT_EQ(registry.unauthorized, 0);
 }
 
-TEST_F(RbacTest, WrongPasswordIsReportedNotLooped) {
+TEST_F(RegistryClientRbacTest, WrongPasswordIsReportedNotLooped) {
     auto options = rbac_options();
     options.password = sc::Secret("not-the-password");
     RegistryClient client(http, clock, options);

@@ -13,11 +13,6 @@
 namespace scagent::testing {
 namespace {
 
-using namespace std::chrono_literals;
-using net::HttpClient;
-using net::HttpClientOptions;
-using plugins::servicecomb::ErrorKind;
-
 // A throw-away PKI made with the openssl CLI: a CA, a server certificate it signs for
 // 127.0.0.1/localhost, a server certificate for another name, and an unrelated CA.
 class TestPki {

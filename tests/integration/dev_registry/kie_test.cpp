@@ -166,10 +166,9 @@ TEST_F(KieTest, LongPollWakesOnAMatchingChangeOnly) {
     auto woken = poll("label=app:a&wait=30s&revision=" + rev2);
     ASSERT_TRUE(test::eventually([&] { return registry_->kie().observer_count() == 1; }));
     create(R"({"key":"k2","labels":{"app":"a","service":"s"}})");
-    auto [response, elapsed] = woken.get();
+    auto response = woken.get().first;
     EXPECT_EQ(response.status, 200u);
-    EXPECT_EQ(response.json()["total"], 2);
-    EXPECT_LT(elapsed, std::chrono::seconds(20));
+    EXPECT_EQ(response.json()["total"], 2);  // a poll left to its 30 s wait answers 304
 
     // Exact mode needs equal label sets: {app:a, service:s} does not wake an exact {app:a}.
     const auto rev3 = kie_->get("/v1/default/kie/kv").header("x-kie-revision");

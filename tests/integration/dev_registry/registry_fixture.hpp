@@ -4,38 +4,35 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "agent/dev_registry/dev_registry.hpp"
 #include "plugins/api/fake_clock.hpp"
 #include "tests/support/http_test_client.hpp"
+#include "tests/support/registry_runner.hpp"
 
 namespace scagent::dev_registry {
 
-/// A dev registry on 127.0.0.1:0 (SC and kie) with a fake lease clock, run on its own thread.
+/// A dev registry on 127.0.0.1:0 (SC and kie) with a fake lease clock, run on its own thread
+/// (test::RegistryRunner), with raw HTTP clients for both.
 class RegistryFixture : public ::testing::Test {
   protected:
     virtual void configure(DevRegistryConfig& config) { (void)config; }
 
     void SetUp() override {
         DevRegistryConfig config;
-        config.listen = "127.0.0.1:0";
-        config.kie_listen = "127.0.0.1:0";
         config.sweep_interval = std::chrono::milliseconds(0);  // the test sweeps by hand
         config.stop_grace = std::chrono::milliseconds(500);
         configure(config);
-        registry_ = std::make_unique<DevRegistry>(ioc_, config, clock_);
-        registry_->start();
-        thread_ = std::thread([this] { ioc_.run(); });
-        sc_ = std::make_unique<test::HttpTestClient>("127.0.0.1", registry_->sc_port());
-        kie_ = std::make_unique<test::HttpTestClient>("127.0.0.1", registry_->kie_port());
+        runner_ = std::make_unique<test::RegistryRunner>(test::Kie::on, config, clock_);
+        registry_ = &runner_->registry();
+        sc_ = std::make_unique<test::HttpTestClient>("127.0.0.1", runner_->port());
+        kie_ = std::make_unique<test::HttpTestClient>("127.0.0.1", runner_->kie_port());
     }
 
     void TearDown() override {
         sc_.reset();
         kie_.reset();
-        registry_->stop();
-        thread_.join();
+        runner_.reset();
     }
 
     /// Creates a service and returns its id (asserting 200).
@@ -53,9 +50,8 @@ class RegistryFixture : public ::testing::Test {
     }
 
     plugins::FakeClock clock_;
-    asio::io_context ioc_;
-    std::unique_ptr<DevRegistry> registry_;
-    std::thread thread_;
+    std::unique_ptr<test::RegistryRunner> runner_;
+    DevRegistry* registry_ = nullptr;
     std::unique_ptr<test::HttpTestClient> sc_;
     std::unique_ptr<test::HttpTestClient> kie_;
 };

@@ -2,19 +2,16 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include <atomic>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <variant>
 
-#include "agent/app/daemon.hpp"
-#include "agent/dev_registry/dev_registry.hpp"
 #include "agent/dev_registry/kie_store.hpp"
-#include "config/loader.hpp"
-#include "tests/support/http_test_client.hpp"
+#include "tests/support/agent_config.hpp"
+#include "tests/support/agent_runner.hpp"
+#include "tests/support/registry_runner.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace scagent::test {
@@ -27,154 +24,63 @@ using nlohmann::json;
 /// by the woken long poll, not by a poll that timed out and came back.
 constexpr auto kWithinOneRoundTrip = 4s;
 
-/// The dev registry (SC + kie) on its own io_context thread.
-class Registry {
-  public:
-    Registry() {
-        dev_registry::DevRegistryConfig config;
-        config.listen = "127.0.0.1:0";
-        config.kie_listen = "127.0.0.1:0";
-        config.stop_grace = 200ms;
-        registry_ = std::make_unique<dev_registry::DevRegistry>(ioc_, config);
-        registry_->start();
-        thread_ = std::thread([this] { ioc_.run(); });
+/// Creates an enabled text KV for the agent's service dimension (or `labels`); its id.
+std::string put(RegistryRunner& registry, const std::string& key, const std::string& value,
+                json labels = {
+                    {"app", "itest"}, {"service", "orders"}, {"environment", "testing"}}) {
+    auto created = registry.kie().create("default", "default",
+                                         {{"key", key},
+                                          {"value", value},
+                                          {"value_type", "text"},
+                                          {"status", "enabled"},
+                                          {"labels", labels}});
+    if (!std::holds_alternative<dev_registry::OrderedJson>(created)) {
+        throw std::runtime_error("kie create failed for " + key);
     }
-    ~Registry() { stop(); }
-    void stop() {
-        if (thread_.joinable()) {
-            registry_->stop();
-            thread_.join();
-        }
-    }
-    std::string sc_url() const { return "http://" + registry_->sc_address(); }
-    std::string kie_url() const { return "http://" + registry_->kie_address(); }
-    dev_registry::KieStore& kie() { return registry_->kie(); }
+    return std::get<dev_registry::OrderedJson>(created)["id"].get<std::string>();
+}
 
-    /// A provider service of app itest in environment testing with one UP instance; its id.
-    std::string add_provider(const std::string& name, const std::string& version, int port) {
-        HttpTestClient sc("127.0.0.1", registry_->sc_port());
-        const json service = {{"service",
-                               {{"appId", "itest"},
-                                {"serviceName", name},
-                                {"version", version},
-                                {"environment", "testing"}}}};
-        const auto sid =
-            sc.post("/v4/default/registry/microservices", service.dump()).json()["serviceId"];
-        const json instance = {{"instance",
-                                {{"hostName", "provider-host"},
-                                 {"endpoints", {"rest://127.0.0.1:" + std::to_string(port)}},
-                                 {"status", "UP"}}}};
-        return sc
-            .post("/v4/default/registry/microservices/" + sid.get<std::string>() + "/instances",
-                  instance.dump())
-            .json()["instanceId"]
-            .get<std::string>();
+void update(RegistryRunner& registry, const std::string& id, const std::string& value) {
+    auto updated = registry.kie().update("default", "default", id, {{"value", value}});
+    if (!std::holds_alternative<dev_registry::OrderedJson>(updated)) {
+        throw std::runtime_error("kie update failed");
     }
+}
 
-    /// Creates an enabled text KV for the agent's service dimension (or `labels`); its id.
-    std::string put(const std::string& key, const std::string& value,
-                    json labels = {
-                        {"app", "itest"}, {"service", "orders"}, {"environment", "testing"}}) {
-        auto created = kie().create("default", "default",
-                                    {{"key", key},
-                                     {"value", value},
-                                     {"value_type", "text"},
-                                     {"status", "enabled"},
-                                     {"labels", labels}});
-        if (!std::holds_alternative<dev_registry::OrderedJson>(created)) {
-            throw std::runtime_error("kie create failed for " + key);
-        }
-        return std::get<dev_registry::OrderedJson>(created)["id"].get<std::string>();
-    }
-    void update(const std::string& id, const std::string& value) {
-        auto updated = kie().update("default", "default", id, {{"value", value}});
-        if (!std::holds_alternative<dev_registry::OrderedJson>(updated)) {
-            throw std::runtime_error("kie update failed");
-        }
-    }
+/// A provider service of app itest in environment testing with one UP instance; its id.
+std::string add_provider(RegistryRunner& registry, const std::string& name,
+                         const std::string& version, int port) {
+    return registry.add_instance(registry.create_service(name, version), port);
+}
 
-  private:
-    boost::asio::io_context ioc_{1};
-    std::unique_ptr<dev_registry::DevRegistry> registry_;
-    std::thread thread_;
-};
-
-/// The daemon in-process with kie and an optional governance file.
+/// The daemon in-process (local service "orders") with kie and an optional governance file.
 class Agent {
   public:
-    Agent(const TempDir& dir, const Registry& registry, const std::string& governance_file = "",
-          const std::string& snapshot_path = "") {
-        dir.write("services.d/orders.yaml",
-                  "servicecomb:\n"
-                  "  service: {app: itest, name: orders, version: 1.2.3, environment: testing}\n"
-                  "  instance:\n"
-                  "    endpoints: [rest://127.0.0.1:18080]\n"
-                  "    healthCheck: {interval: 1, times: 3}\n");
-        const auto path =
-            dir.write("agent.yaml", "registry:\n  addresses: [" + registry.sc_url() +
-                                        "]\n"
-                                        "config_center:\n  addresses: [" +
-                                        registry.kie_url() +
-                                        "]\n"
-                                        "governance_file: \"" +
-                                        governance_file +
-                                        "\"\n"
-                                        "services: [services.d]\n"
-                                        "listen:\n  api: 127.0.0.1:0\n  proxy: 127.0.0.1:0\n"
-                                        "cache:\n  snapshot_path: \"" +
-                                        snapshot_path +
-                                        "\"\n"
-                                        "drain: {delay: 0s, timeout: 2s}\n"
-                                        "log: {level: warn}\n");
-        config::Diagnostics diagnostics;
-        auto loaded = config::load_config(path, diagnostics);
-        if (!loaded) {
-            throw std::runtime_error("config: " + diagnostics.to_string());
-        }
-        app::DaemonOptions options;
-        options.handle_signals = false;
-        options.on_started = [this](std::uint16_t port) { port_ = port; };
-        daemon_ = std::make_unique<app::Daemon>(ioc_, std::move(*loaded), std::move(options));
-        thread_ = std::thread([this] { daemon_->run(); });
-        if (!eventually([this] { return port_.load() != 0; }, 10s)) {
-            throw std::runtime_error("the agent did not start");
-        }
+    Agent(const TempDir& dir, const RegistryRunner& registry,
+          const std::string& governance_file = "", const std::string& snapshot_path = "") {
+        write_descriptor(dir, "orders");
+        AgentYaml yaml;
+        yaml.registry = registry.url();
+        yaml.config_center = registry.kie_url();
+        yaml.governance_file = governance_file;
+        yaml.snapshot_path = snapshot_path;
+        runner_ = std::make_unique<AgentRunner>(yaml.write(dir));
     }
-    ~Agent() {
-        if (thread_.joinable()) {
-            daemon_->request_stop();
-            thread_.join();
-        }
-    }
-    void reload() { daemon_->reload(); }
+    void reload() { runner_->reload(); }
     /// Stops without the drain waits (the registry is gone; nothing to drain against).
-    void stop_now() {
-        if (thread_.joinable()) {
-            daemon_->request_stop();
-            daemon_->request_stop();
-            thread_.join();
-        }
-    }
+    void stop_now() { runner_->stop_now(); }
     json governance() {
-        HttpTestClient client("127.0.0.1", port_);
-        const auto response = client.get("/v1/agent/governance");
+        const auto response = runner_->api().get("/v1/agent/governance");
         return response.status == 200 ? response.json() : json();
     }
     json select(const std::string& service) {
-        HttpTestClient client("127.0.0.1", port_);
-        const auto response = client.get("/v1/services/" + service + "/select");
+        const auto response = runner_->api().get("/v1/services/" + service + "/select");
         return response.status == 200 ? response.json() : json();
     }
-    std::string metrics() {
-        HttpTestClient client("127.0.0.1", port_);
-        return client.get("/metrics").body;
-    }
+    std::string metrics() { return runner_->api().get("/metrics").body; }
 
   private:
-    boost::asio::io_context ioc_{1};
-    std::unique_ptr<app::Daemon> daemon_;
-    std::thread thread_;
-    std::atomic<std::uint16_t> port_{0};
+    std::unique_ptr<AgentRunner> runner_;
 };
 
 std::string read_file(const std::string& path) {
@@ -208,7 +114,7 @@ json find_source(const json& body, const std::string& name) {
 }
 
 /// Waits until every dimension has answered once, and its long poll is parked in kie.
-void wait_for_polls(Registry& registry, Agent& agent) {
+void wait_for_polls(RegistryRunner& registry, Agent& agent) {
     ASSERT_TRUE(eventually([&] {
         const auto body = agent.governance();
         for (const auto* name : {"app", "service", "version"}) {
@@ -222,8 +128,8 @@ void wait_for_polls(Registry& registry, Agent& agent) {
 }
 
 TEST(GovernanceIntegration, KieChangesShowUpWithinOneLongPollRoundTrip) {
-    Registry registry;
-    registry.put("servicecomb.matchGroup.reads", "matches:\n  - method: [GET]\n");
+    RegistryRunner registry(Kie::on);
+    put(registry, "servicecomb.matchGroup.reads", "matches:\n  - method: [GET]\n");
     TempDir dir;
     Agent agent(dir, registry);
     ASSERT_TRUE(eventually([&] {
@@ -231,7 +137,7 @@ TEST(GovernanceIntegration, KieChangesShowUpWithinOneLongPollRoundTrip) {
     }));
     wait_for_polls(registry, agent);
 
-    const auto id = registry.put("servicecomb.retry.reads", "maxAttempts: 2\n");
+    const auto id = put(registry, "servicecomb.retry.reads", "maxAttempts: 2\n");
     const auto seen = [&](const std::string& attempts) {
         const auto item = find_item(agent.governance(), "servicecomb.retry.reads");
         return !item.is_null() && item["status"] == "ok" && item["spec"]["maxAttempts"] == attempts;
@@ -239,7 +145,7 @@ TEST(GovernanceIntegration, KieChangesShowUpWithinOneLongPollRoundTrip) {
     EXPECT_TRUE(eventually([&] { return seen("2"); }, kWithinOneRoundTrip));
 
     wait_for_polls(registry, agent);
-    registry.update(id, "maxAttempts: 3\n");
+    update(registry, id, "maxAttempts: 3\n");
     EXPECT_TRUE(eventually([&] { return seen("3"); }, kWithinOneRoundTrip));
 
     const auto body = agent.governance();
@@ -252,16 +158,16 @@ TEST(GovernanceIntegration, KieChangesShowUpWithinOneLongPollRoundTrip) {
 }
 
 TEST(GovernanceIntegration, VersionDimensionOverridesAndDisabledOrForeignItemsDoNotApply) {
-    Registry registry;
-    registry.put("servicecomb.retry.r", "maxAttempts: 1\n",
-                 {{"app", "itest"}, {"environment", "testing"}});
-    registry.put("servicecomb.retry.r", "maxAttempts: 4\n",
-                 {{"app", "itest"},
-                  {"service", "orders"},
-                  {"environment", "testing"},
-                  {"version", "1.2.3"}});
-    registry.put("servicecomb.retry.other-env", "maxAttempts: 1\n",
-                 {{"app", "itest"}, {"environment", "production"}});
+    RegistryRunner registry(Kie::on);
+    put(registry, "servicecomb.retry.r", "maxAttempts: 1\n",
+        {{"app", "itest"}, {"environment", "testing"}});
+    put(registry, "servicecomb.retry.r", "maxAttempts: 4\n",
+        {{"app", "itest"},
+         {"service", "orders"},
+         {"environment", "testing"},
+         {"version", "1.2.3"}});
+    put(registry, "servicecomb.retry.other-env", "maxAttempts: 1\n",
+        {{"app", "itest"}, {"environment", "production"}});
     registry.kie().create("default", "default",
                           {{"key", "servicecomb.retry.off"},
                            {"value", "maxAttempts: 1"},
@@ -278,12 +184,12 @@ TEST(GovernanceIntegration, VersionDimensionOverridesAndDisabledOrForeignItemsDo
 }
 
 TEST(GovernanceIntegration, InvalidItemIsReportedWhileValidOnesApply) {
-    Registry registry;
+    RegistryRunner registry(Kie::on);
     TempDir dir;
     Agent agent(dir, registry);
     wait_for_polls(registry, agent);
-    registry.put("servicecomb.rateLimiting.bad", "rate: -5\n");
-    registry.put("servicecomb.rateLimiting.good", "rate: 50\n");
+    put(registry, "servicecomb.rateLimiting.bad", "rate: -5\n");
+    put(registry, "servicecomb.rateLimiting.good", "rate: 50\n");
     ASSERT_TRUE(eventually([&] {
         const auto body = agent.governance();
         return find_item(body, "servicecomb.rateLimiting.bad")["status"] == "rejected" &&
@@ -305,8 +211,8 @@ TEST(GovernanceIntegration, InvalidItemIsReportedWhileValidOnesApply) {
 }
 
 TEST(GovernanceIntegration, KieStoppedKeepsTheLastGoodSnapshot) {
-    Registry registry;
-    registry.put("servicecomb.retry.kept", "maxAttempts: 2\n");
+    RegistryRunner registry(Kie::on);
+    put(registry, "servicecomb.retry.kept", "maxAttempts: 2\n");
     TempDir dir;
     Agent agent(dir, registry);
     ASSERT_TRUE(eventually(
@@ -322,8 +228,8 @@ TEST(GovernanceIntegration, KieStoppedKeepsTheLastGoodSnapshot) {
 }
 
 TEST(GovernanceIntegration, RestartDuringAKieOutageKeepsGovernanceFromTheDiskSnapshot) {
-    Registry registry;
-    registry.put("servicecomb.retry.kept", "maxAttempts: 2\n");
+    RegistryRunner registry(Kie::on);
+    put(registry, "servicecomb.retry.kept", "maxAttempts: 2\n");
     TempDir dir;
     const auto snapshot = (dir.path() / "cache.json").string();
     {
@@ -345,14 +251,14 @@ TEST(GovernanceIntegration, RestartDuringAKieOutageKeepsGovernanceFromTheDiskSna
 }
 
 TEST(GovernanceIntegration, SelectFollowsTheRouteRuleFromKie) {
-    Registry registry;
-    const auto v1 = registry.add_provider("inventory", "1.0.0", 19101);
-    const auto v2 = registry.add_provider("inventory", "2.0.0", 19102);
-    registry.put("servicecomb.routeRule.inventory",
-                 "- precedence: 1\n"
-                 "  route:\n"
-                 "    - weight: 100\n"
-                 "      tags: {version: 2.0.0}\n");
+    RegistryRunner registry(Kie::on);
+    const auto v1 = add_provider(registry, "inventory", "1.0.0", 19101);
+    const auto v2 = add_provider(registry, "inventory", "2.0.0", 19102);
+    put(registry, "servicecomb.routeRule.inventory",
+        "- precedence: 1\n"
+        "  route:\n"
+        "    - weight: 100\n"
+        "      tags: {version: 2.0.0}\n");
     TempDir dir;
     Agent agent(dir, registry);
     ASSERT_TRUE(eventually([&] {
@@ -372,7 +278,7 @@ TEST(GovernanceIntegration, SelectFollowsTheRouteRuleFromKie) {
 }
 
 TEST(GovernanceIntegration, GovernanceFileIsReReadOnReload) {
-    Registry registry;
+    RegistryRunner registry(Kie::on);
     TempDir dir;
     const auto file =
         dir.write("governance.yaml", "servicecomb.bulkhead.local: \"maxConcurrentCalls: 3\"\n");

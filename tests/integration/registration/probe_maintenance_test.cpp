@@ -5,11 +5,16 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 
-#include "tests/integration/registration/registration_fixture.hpp"
+#include "tests/support/agent_config.hpp"
+#include "tests/support/agent_runner.hpp"
 #include "tests/support/fake_http_server.hpp"
+#include "tests/support/registry_runner.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace scagent::test {
 namespace {
+
+using namespace std::chrono_literals;
 
 /// A local "app" whose /health answers `status`, on its own thread.
 class FakeApp {
@@ -48,19 +53,25 @@ class ProbeTest : public ::testing::Test {
   protected:
     TempDir dir;
     RegistryRunner registry;
+
+    std::unique_ptr<AgentRunner> start_agent() {
+        AgentYaml yaml;
+        yaml.registry = registry.url();
+        return std::make_unique<AgentRunner>(yaml.write(dir));
+    }
 };
 
 TEST_F(ProbeTest, HttpProbeDownAfterFallAndUpAfterRise) {
     FakeApp app;
     dir.write("services.d/cart.yaml", descriptor_yaml("cart", http_check(app.url())));
-    AgentRunner agent(dir, registry.url());
+    auto agent = start_agent();
     ASSERT_TRUE(eventually([&] { return registry.status_of("cart") == "UP"; }, 10s));
 
     app.status = 500;
     const int before_down = app.requests();
     ASSERT_TRUE(eventually([&] { return registry.status_of("cart") == "DOWN"; }, 10s));
     EXPECT_GE(app.requests() - before_down, 3) << "DOWN only after `fall` failed probes";
-    EXPECT_EQ(agent.api().get("/v1/agent/services").json()[0]["status"], "DOWN");
+    EXPECT_EQ(agent->api().get("/v1/agent/services").json()[0]["status"], "DOWN");
 
     app.status = 204;
     const int before_up = app.requests();
@@ -76,10 +87,10 @@ TEST_F(ProbeTest, RegisteredAsStartingUntilTheProbeDecides) {
     dir.write("services.d/cart.yaml",
               descriptor_yaml("cart", "  check:\n    tcp: 127.0.0.1:" + std::to_string(port) +
                                           "\n    interval: 10s\n    timeout: 1s\n"));
-    AgentRunner agent(dir, registry.url());
+    auto agent = start_agent();
     ASSERT_TRUE(eventually([&] { return registry.instance("cart").has_value(); }, 10s));
     EXPECT_EQ(registry.status_of("cart"), "STARTING");
-    EXPECT_EQ(agent.api().get("/readyz").status, 200U) << "registered counts as ready";
+    EXPECT_EQ(agent->api().get("/readyz").status, 200U) << "registered counts as ready";
 }
 
 TEST_F(ProbeTest, TcpProbeFollowsTheListener) {
@@ -91,7 +102,7 @@ TEST_F(ProbeTest, TcpProbeFollowsTheListener) {
               descriptor_yaml("cart", "  check:\n    tcp: 127.0.0.1:" + std::to_string(port) +
                                           "\n    interval: 100ms\n    timeout: 80ms\n"
                                           "    rise: 1\n    fall: 2\n"));
-    AgentRunner agent(dir, registry.url());
+    auto agent = start_agent();
     ASSERT_TRUE(eventually([&] { return registry.status_of("cart") == "UP"; }, 10s));
     listener.reset();
     ASSERT_TRUE(eventually([&] { return registry.status_of("cart") == "DOWN"; }, 10s));
@@ -99,9 +110,9 @@ TEST_F(ProbeTest, TcpProbeFollowsTheListener) {
 
 TEST_F(ProbeTest, MaintenanceSetsOutOfServiceAndBack) {
     dir.write("services.d/cart.yaml", descriptor_yaml("cart"));
-    AgentRunner agent(dir, registry.url());
+    auto agent = start_agent();
     ASSERT_TRUE(eventually([&] { return registry.status_of("cart") == "UP"; }, 10s));
-    auto api = agent.api();
+    auto api = agent->api();
 
     auto answer = api.put("/v1/agent/services/cart/maintenance?enable=true&reason=upgrade");
     ASSERT_EQ(answer.status, 200U) << answer.body;

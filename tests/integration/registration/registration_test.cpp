@@ -4,10 +4,15 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include "tests/integration/registration/registration_fixture.hpp"
+#include "tests/support/agent_config.hpp"
+#include "tests/support/agent_runner.hpp"
+#include "tests/support/registry_runner.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace scagent::test {
 namespace {
+
+using namespace std::chrono_literals;
 
 class RegistrationTest : public ::testing::Test {
   protected:
@@ -22,12 +27,13 @@ class RegistrationTest : public ::testing::Test {
         while (!rest.empty()) {
             const auto comma = rest.find(',');
             const auto name = rest.substr(0, comma);
-            dir.write("services.d/" + name + ".yaml", descriptor_yaml(name));
+            write_descriptor(dir, name);
             rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
         }
-        return std::make_unique<AgentRunner>(
-            dir, registry_urls.empty() ? registry->url() : registry_urls, extra_agent_yaml,
-            std::move(options));
+        AgentYaml yaml;
+        yaml.registry = registry_urls.empty() ? registry->url() : registry_urls;
+        yaml.registry_extra = extra_agent_yaml;
+        return std::make_unique<AgentRunner>(yaml.write(dir), std::move(options));
     }
     bool registered(const std::string& name) {
         return eventually([&] { return registry->status_of(name) == "UP"; }, 10s);
@@ -152,16 +158,18 @@ TEST_F(RegistrationTest, FirstAddressDeadWorksThroughTheSecond) {
 }
 
 TEST(RbacRegistrationTest, TokenIsRefreshedWithoutAFailedHeartbeat) {
-    dev_registry::DevRegistryConfig config;
+    auto config = RegistryRunner::defaults();
     config.auth = "root:s3cret";
     config.token_min_expiration = 1s;
-    RegistryRunner registry(config);
+    RegistryRunner registry(Kie::off, config);
     TempDir dir;
-    dir.write("services.d/cart.yaml", descriptor_yaml("cart"));
+    write_descriptor(dir, "cart");
+    AgentYaml yaml;
+    yaml.registry = registry.url();
+    yaml.registry_extra = "  auth: {username: root, password: s3cret}\n";
     app::DaemonOptions options;
     options.token_lifetime = 2s;  // refreshed after 5/6 of it
-    AgentRunner agent(dir, registry.url(), "  auth: {username: root, password: s3cret}\n",
-                      std::move(options));
+    AgentRunner agent(yaml.write(dir), std::move(options));
     ASSERT_TRUE(eventually([&] { return registry.status_of("cart") == "UP"; }, 10s));
     auto token_requests = [&] {
         const auto counts = registry.registry().sc_route_counts();

@@ -2,7 +2,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <gtest/gtest.h>
@@ -21,6 +20,11 @@ namespace asio = boost::asio;
 using namespace test_support;  // NOLINT: the test helpers
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
+
+/// Longer than any test runs: a waiter back before it was released by the event under test.
+constexpr milliseconds kLongWait = ChangeWaiters::kMaxWait;
+/// How long a test runs its io_context at most: reaching it means the event never came.
+constexpr milliseconds kDeadline = std::chrono::seconds(30);
 
 class ChangeWaitersTest : public ::testing::Test {
   protected:
@@ -50,6 +54,19 @@ class ChangeWaitersTest : public ::testing::Test {
             asio::detached);
     }
 
+    /// Runs `io` one handler at a time until `done` holds; false if `io` ran out of work or
+    /// kDeadline passed first.
+    template <typename Done>
+    bool run_until(asio::io_context& io, Done done) {
+        const auto deadline = Steady::now() + kDeadline;
+        while (!done() && Steady::now() < deadline) {
+            if (io.run_one_for(kDeadline) == 0) {
+                break;
+            }
+        }
+        return done();
+    }
+
     plugins::FakeClock clock_;
     InstanceCache cache_{clock_};
     ChangeWaiters waiters_{cache_};
@@ -58,11 +75,11 @@ class ChangeWaitersTest : public ::testing::Test {
 TEST_F(ChangeWaitersTest, ReturnsAtOnceWhenTheIndexAlreadyDiffers) {
     asio::io_context io;
     std::optional<Outcome> out;
-    start_wait(io, cache_.index_of(kCart) - 1, milliseconds(150), out);
-    io.run_for(milliseconds(1000));
-    ASSERT_TRUE(out);
+    start_wait(io, cache_.index_of(kCart) - 1, kLongWait, out);
+    io.run_for(kDeadline);  // returns as soon as the waiter is done
+    ASSERT_TRUE(out) << "still waiting";
     EXPECT_EQ(out->index, cache_.index_of(kCart));
-    EXPECT_LT(out->took, milliseconds(100));
+    EXPECT_LT(out->took, kLongWait);
 }
 
 TEST_F(ChangeWaitersTest, TimesOutWithTheSameIndexWhenNothingChanges) {
@@ -70,7 +87,7 @@ TEST_F(ChangeWaitersTest, TimesOutWithTheSameIndexWhenNothingChanges) {
     std::optional<Outcome> out;
     auto known = cache_.index_of(kCart);
     start_wait(io, known, milliseconds(60), out);
-    io.run_for(milliseconds(2000));
+    io.run_for(kDeadline);
     ASSERT_TRUE(out);
     EXPECT_EQ(out->index, known);
     EXPECT_GE(out->took, milliseconds(60));
@@ -84,20 +101,21 @@ TEST_F(ChangeWaitersTest, WakesEarlyOnAChangeOfItsKeyOnly) {
     cache_.track(kStock);
     cache_.apply_live_result(kStock, live({"s"}));
     auto known = cache_.index_of(kCart);
-    start_wait(io, known, milliseconds(200), cart);
-    start_wait(io, cache_.index_of(kStock), milliseconds(200), stock, kStock);
-    asio::steady_timer change(io, milliseconds(20));
-    change.async_wait([&](auto) { cache_.apply_live_result(kCart, live({"a", "b"})); });
-    // Stop as soon as the cart waiter is back: the stock waiter must still be waiting then.
-    while (!cart && io.run_one_for(milliseconds(1000)) > 0) {
-    }
-    ASSERT_TRUE(cart);
+    auto known_stock = cache_.index_of(kStock);
+    start_wait(io, known, kLongWait, cart);
+    start_wait(io, known_stock, kLongWait, stock, kStock);
+    ASSERT_TRUE(run_until(io, [&] { return waiters_.size() == 2; }));
+    cache_.apply_live_result(kCart, live({"a", "b"}));
+    ASSERT_TRUE(run_until(io, [&] { return cart.has_value(); })) << "the change did not wake it";
     EXPECT_NE(cart->index, known);
-    EXPECT_LT(cart->took, milliseconds(180));
+    EXPECT_LT(cart->took, kLongWait);
+    // Whatever the change queued has run: the stock waiter must still be waiting.
+    io.poll();
     EXPECT_FALSE(stock);
-    io.run_for(milliseconds(1000));
-    ASSERT_TRUE(stock);
-    EXPECT_GE(stock->took, milliseconds(200));
+    EXPECT_EQ(waiters_.size(), 1u);
+    waiters_.cancel_all();  // release it rather than waiting
+    ASSERT_TRUE(run_until(io, [&] { return stock.has_value(); }));
+    EXPECT_EQ(stock->index, known_stock);
 }
 
 TEST_F(ChangeWaitersTest, AnUnchangedRefreshDoesNotWakeWaiters) {
@@ -105,12 +123,10 @@ TEST_F(ChangeWaitersTest, AnUnchangedRefreshDoesNotWakeWaiters) {
     std::optional<Outcome> out;
     auto known = cache_.index_of(kCart);
     start_wait(io, known, milliseconds(80), out);
-    asio::steady_timer refresh(io, milliseconds(10));
-    refresh.async_wait([&](auto) {
-        cache_.apply_live_result(kCart, live({"a"}, "other-rev"));
-        cache_.mark_failure(kCart);
-    });
-    io.run_for(milliseconds(2000));
+    ASSERT_TRUE(run_until(io, [&] { return waiters_.size() == 1; }));
+    cache_.apply_live_result(kCart, live({"a"}, "other-rev"));
+    cache_.mark_failure(kCart);
+    io.run_for(kDeadline);
     ASSERT_TRUE(out);
     EXPECT_EQ(out->index, known);
     EXPECT_GE(out->took, milliseconds(80));
@@ -119,7 +135,6 @@ TEST_F(ChangeWaitersTest, AnUnchangedRefreshDoesNotWakeWaiters) {
 TEST_F(ChangeWaitersTest, ManyWaitersOnSeveralThreadsAllWakeOnOneChangeFromAnotherThread) {
     asio::io_context io;
     constexpr int kWaiters = 1000;
-    constexpr auto kLongWait = milliseconds(60000);
     std::vector<std::optional<Outcome>> outs(kWaiters);
     auto known = cache_.index_of(kCart);
     for (auto& out : outs) {
@@ -127,16 +142,15 @@ TEST_F(ChangeWaitersTest, ManyWaitersOnSeveralThreadsAllWakeOnOneChangeFromAnoth
         // slow the machine (ASan, loaded CI) is at registering a thousand waiters.
         start_wait(io, known, kLongWait, out);
     }
+    // Every waiter registers on this thread first; then three threads run the io_context while
+    // this one changes the set.
+    ASSERT_TRUE(
+        run_until(io, [&] { return waiters_.size() == static_cast<std::size_t>(kWaiters); }));
     auto guard = asio::make_work_guard(io);
     std::vector<std::thread> threads;
     for (int i = 0; i < 3; ++i) {
         threads.emplace_back([&] { io.run(); });
     }
-    // Wait (bounded) until every waiter is registered, then change the set from this thread.
-    for (int i = 0; i < 20000 && waiters_.size() < kWaiters; ++i) {
-        std::this_thread::sleep_for(milliseconds(1));
-    }
-    EXPECT_EQ(waiters_.size(), static_cast<std::size_t>(kWaiters));
     cache_.apply_live_result(kCart, live({"a", "c"}));
     guard.reset();
     for (auto& thread : threads) {
@@ -157,17 +171,15 @@ TEST_F(ChangeWaitersTest, CancelAllReleasesWaitersAndRefusesNewOnes) {
     std::optional<Outcome> before;
     std::optional<Outcome> after;
     auto known = cache_.index_of(kCart);
-    start_wait(io, known, milliseconds(200), before);
-    asio::steady_timer stop(io, milliseconds(10));
-    stop.async_wait([&](auto) {
-        waiters_.cancel_all();
-        start_wait(io, known, milliseconds(200), after);
-    });
-    io.run_for(milliseconds(2000));
-    ASSERT_TRUE(before);
-    ASSERT_TRUE(after);
-    EXPECT_LT(before->took, milliseconds(180));
-    EXPECT_LT(after->took, milliseconds(100));
+    start_wait(io, known, kLongWait, before);
+    ASSERT_TRUE(run_until(io, [&] { return waiters_.size() == 1; }));
+    waiters_.cancel_all();
+    start_wait(io, known, kLongWait, after);
+    io.run_for(kDeadline);  // returns as soon as both are done
+    ASSERT_TRUE(before) << "not released";
+    ASSERT_TRUE(after) << "a new waiter was accepted after cancel_all";
+    EXPECT_LT(before->took, kLongWait);
+    EXPECT_LT(after->took, kLongWait);
 }
 
 TEST_F(ChangeWaitersTest, ALongWaitSleepsUntilReleased) {
@@ -175,11 +187,11 @@ TEST_F(ChangeWaitersTest, ALongWaitSleepsUntilReleased) {
     asio::io_context io;
     std::optional<Outcome> out;
     start_wait(io, cache_.index_of(kCart), std::chrono::hours(5), out);
-    io.run_for(milliseconds(20));
+    ASSERT_TRUE(run_until(io, [&] { return waiters_.size() == 1; }));
+    io.poll();
     EXPECT_FALSE(out);
-    ASSERT_EQ(waiters_.size(), 1u);
     waiters_.cancel_all();  // release it rather than waiting
-    io.run_for(milliseconds(1000));
+    io.run_for(kDeadline);
     EXPECT_TRUE(out);
 }
 

@@ -146,11 +146,10 @@ TEST_F(HttpServerTest, IdleAndSlowClientsAreCutAtTheReadDeadline) {
     HttpServerOptions options;
     options.read_timeout = std::chrono::milliseconds(200);
     start(options);
-    HttpTestClient client("127.0.0.1", server_->port(), std::chrono::seconds(10));
-    const auto begin = std::chrono::steady_clock::now();
+    HttpTestClient client("127.0.0.1", server_->port(), std::chrono::seconds(30));
     // Half a request line, then silence: the server must hang up by itself.
     client.raw("GET /hello/x HTTP/1.1\r\nHo");
-    EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(5));
+    EXPECT_FALSE(client.raw_timed_out()) << "the server did not hang up";
     EXPECT_TRUE(test::eventually([&] { return server_->connection_count() == 0; }));
 }
 
