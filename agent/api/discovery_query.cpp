@@ -114,8 +114,9 @@ DiscoveryQueryOrError parse_discovery_query(DiscoveryRoute route, std::string_vi
         out.error = bad_request("query", "not a valid query string");
         return out;
     }
-    // Validated above, so this constructor (which throws on bad input) cannot throw here.
-    boost::urls::params_view params(raw_query, boost::urls::encoding_opts(true));
+    // Validated above, so this constructor (which throws on bad input) cannot throw here. Not
+    // form encoding: '+' stays '+' (`version=1.2.0+`); a space is %20.
+    boost::urls::params_view params(raw_query, boost::urls::encoding_opts(false));
     std::set<std::string, std::less<>> seen;
     bool wait_given = false;
     for (auto param : params) {

@@ -39,10 +39,11 @@ struct DiscoveryQueryOrError {
 
 constexpr std::chrono::milliseconds kMaxBlockingWait = std::chrono::minutes(10);
 
-/// Parses `raw_query` (after '?', percent-encoded, '+' = space) for `route` and the path's
-/// service name. `instances` takes app, env, version, tags, status, index, wait; `select` takes
-/// app, env, version, tags, status, hashKey. Unknown or repeated parameters are rejected, so a
-/// typo such as `verison=` fails loudly instead of silently returning every version.
+/// Parses `raw_query` (after '?', percent-encoded as RFC 3986: '+' is a plus, not a space) for
+/// `route` and the path's service name. `instances` takes app, env, version, tags, status, index,
+/// wait; `select` takes app, env, version, tags, status, hashKey. Unknown or repeated parameters
+/// are rejected, so a typo such as `verison=` fails loudly instead of silently returning every
+/// version.
 DiscoveryQueryOrError parse_discovery_query(DiscoveryRoute route, std::string_view service,
                                             std::string_view raw_query,
                                             const DiscoveryDefaults& defaults);

@@ -24,6 +24,8 @@ LocalApi::LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::st
     : ioc_(ioc), api_listen_(std::move(api_listen)), metrics_listen_(std::move(metrics_listen)) {
     router_.set_fallback(json_fallback);
     metrics_router_.set_fallback(json_fallback);
+    router_.set_plus_as_space(false);
+    metrics_router_.set_plus_as_space(false);
 }
 
 LocalApi::~LocalApi() = default;

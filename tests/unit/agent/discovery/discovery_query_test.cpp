@@ -51,6 +51,16 @@ TEST(DiscoveryQuery, EveryInstancesParameter) {
     EXPECT_EQ(query.wait, milliseconds(30'000));
 }
 
+TEST(DiscoveryQuery, LiteralPlusIsTheAtLeastVersionRuleNotASpace) {
+    // Not form encoding (agent-interface.md writes `version=1.2.0+`); %2B means the same.
+    for (std::string_view text : {"version=1.2.0+", "version=1.2.0%2B"}) {
+        auto query = ok(DiscoveryRoute::kInstances, text);
+        EXPECT_EQ(query.filter.version.kind(), Kind::kAtLeast) << text;
+        EXPECT_EQ(query.filter.version.to_string(), "1.2.0+") << text;
+        EXPECT_EQ(ok(DiscoveryRoute::kSelect, text).filter.version.kind(), Kind::kAtLeast);
+    }
+}
+
 TEST(DiscoveryQuery, IndexWithoutWaitBlocksForTheDefaultAndWaitAloneDoesNotBlock) {
     EXPECT_EQ(ok(DiscoveryRoute::kInstances, "index=3").wait, std::chrono::minutes(5));
     EXPECT_EQ(ok(DiscoveryRoute::kInstances, "wait=10m").wait, milliseconds(0));
@@ -58,8 +68,8 @@ TEST(DiscoveryQuery, IndexWithoutWaitBlocksForTheDefaultAndWaitAloneDoesNotBlock
 }
 
 TEST(DiscoveryQuery, SelectTakesHashKeyButNotBlocking) {
-    auto query = ok(DiscoveryRoute::kSelect, "version=latest&hashKey=user+42%2F7");
-    EXPECT_EQ(query.hash_key, "user 42/7");
+    auto query = ok(DiscoveryRoute::kSelect, "version=latest&hashKey=user+42%2F7%20x");
+    EXPECT_EQ(query.hash_key, "user+42/7 x");
     EXPECT_EQ(query.filter.version.kind(), Kind::kLatest);
     EXPECT_EQ(fails(DiscoveryRoute::kSelect, "index=1").message,
               "index: unknown parameter; this route takes app, env, version, tags, status, "
