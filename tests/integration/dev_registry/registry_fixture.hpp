@@ -35,7 +35,9 @@ class RegistryFixture : public ::testing::Test {
         sc_.reset();
         kie_.reset();
         registry_->stop();
-        thread_.join();
+        if (thread_.joinable()) {  // a test may have stopped and joined already
+            thread_.join();
+        }
     }
 
     /// Creates a service and returns its id (asserting 200).
