@@ -295,7 +295,8 @@ TEST(GovernanceIntegration, InvalidItemIsReportedWhileValidOnesApply) {
     EXPECT_NE(bad["errors"][0].get<std::string>().find("servicecomb.rateLimiting.bad:"),
               std::string::npos)
         << bad;
-    EXPECT_EQ(body["effective"]["rateLimiting"], json::array({{{"name", "good"}, {"order", 0}}}));
+    EXPECT_EQ(body["effective"]["rateLimiting"],
+              json::array({{{"name", "good"}, {"order", 0}, {"status", "parsed, not enforced"}}}));
     const auto text = agent.metrics();
     EXPECT_NE(text.find("sc_agent_governance_items{kind=\"rateLimiting\",status=\"rejected\"} 1"),
               std::string::npos)

@@ -4,6 +4,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <map>
+#include <string>
+
 #include "agent/api/governance_routes.hpp"
 #include "metrics/metrics_registry.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -221,6 +224,48 @@ TEST_F(GovernanceStoreTest, RestoredInputsApplyUntilKieAnswers) {
     EXPECT_EQ(second->snapshot()->retries().size(), 1u);
     ASSERT_TRUE(second->apply_list_result(1, listed({}, 5)));
     EXPECT_TRUE(second->snapshot()->retries().empty());
+}
+
+TEST_F(GovernanceStoreTest, RouteBodySaysWhichPoliciesAreEnforcedAndWhichAreOnlyParsed) {
+    auto store = make();
+    ASSERT_TRUE(store->apply_list_result(
+        0, listed({kv("servicecomb.matchGroup.g", "matches:\n  - apiPath:\n      prefix: /a\n",
+                      "enabled", 1),
+                   kv("servicecomb.loadbalance.g", "rule: Random", "enabled", 2),
+                   kv("servicecomb.instanceIsolation.g", "minimumNumberOfCalls: 1", "enabled", 3),
+                   kv("servicecomb.retry.g", "maxAttempts: 2", "enabled", 4),
+                   kv("servicecomb.rateLimiting.g", "rate: 10", "enabled", 5),
+                   kv("servicecomb.circuitBreaker.g", "minimumNumberOfCalls: 1", "enabled", 6),
+                   kv("servicecomb.bulkhead.g", "maxConcurrentCalls: 1", "enabled", 7),
+                   kv("servicecomb.faultInjection.g",
+                      "type: abort\npercentage: 50\nerrorCode: 500\n", "enabled", 8),
+                   kv("servicecomb.retry.bad", "maxAttempts: -1", "enabled", 9)},
+                  9)));
+    const auto body = api::governance_json(*store->view());
+    std::map<std::string, nlohmann::json> by_key;
+    for (const auto& item : body["items"]) {
+        by_key[item["key"].get<std::string>()] = item;
+    }
+    for (const char* kind : {"matchGroup", "loadbalance", "instanceIsolation"}) {
+        const auto& item = by_key["servicecomb." + std::string(kind) + ".g"];
+        EXPECT_EQ(item["status"], "ok") << kind;
+        EXPECT_EQ(item["enforcement"], "enforced") << kind;
+    }
+    for (const char* kind :
+         {"retry", "rateLimiting", "circuitBreaker", "bulkhead", "faultInjection"}) {
+        const auto& item = by_key["servicecomb." + std::string(kind) + ".g"];
+        EXPECT_EQ(item["status"], "ok") << kind << " " << item.dump();
+        EXPECT_EQ(item["enforcement"], "parsed, not enforced") << kind;
+        ASSERT_EQ(body["effective"][kind].size(), 1u) << kind;
+        EXPECT_EQ(body["effective"][kind][0]["status"], "parsed, not enforced") << kind;
+    }
+    for (const char* kind : {"loadbalance", "instanceIsolation"}) {
+        ASSERT_EQ(body["effective"][kind].size(), 1u) << kind;
+        EXPECT_EQ(body["effective"][kind][0]["status"], "enforced") << kind;
+    }
+    // A rejected item is neither: it is not in force at all.
+    EXPECT_EQ(by_key["servicecomb.retry.bad"]["status"], "rejected");
+    EXPECT_FALSE(by_key["servicecomb.retry.bad"].contains("enforcement"));
 }
 
 TEST_F(GovernanceStoreTest, RouteBodyShowsSourcesStatusErrorsAndSpec) {
