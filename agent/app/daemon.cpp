@@ -342,7 +342,7 @@ int Daemon::run() {
     d.governance_metrics = std::make_unique<governance::GovernanceMetrics>(d.metrics);
     d.governance = std::make_unique<governance::GovernanceStore>(
         d.ioc.get_executor(), *d.registry_http, d.governance_metrics.get(),
-        governance::store_options(agent, d.loaded.services));
+        governance::store_options(agent, d.loaded.services, d.client.get()));
     restore_governance(*d.governance, agent.cache.snapshot_path);
 
     // The provider cache (disk snapshot first) before the local API, which serves it. The

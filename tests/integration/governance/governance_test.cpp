@@ -30,11 +30,13 @@ constexpr auto kWithinOneRoundTrip = 4s;
 /// The dev registry (SC + kie) on its own io_context thread.
 class Registry {
   public:
-    Registry() {
+    /// `auth` "user:password" turns RBAC on (service center and kie).
+    explicit Registry(const std::string& auth = "") {
         dev_registry::DevRegistryConfig config;
         config.listen = "127.0.0.1:0";
         config.kie_listen = "127.0.0.1:0";
         config.stop_grace = 200ms;
+        config.auth = auth;
         registry_ = std::make_unique<dev_registry::DevRegistry>(ioc_, config);
         registry_->start();
         thread_ = std::thread([this] { ioc_.run(); });
@@ -102,30 +104,29 @@ class Registry {
 /// The daemon in-process with kie and an optional governance file.
 class Agent {
   public:
+    /// `registry_extra`: more keys of the `registry:` section, e.g. "  auth: {...}\n".
     Agent(const TempDir& dir, const Registry& registry, const std::string& governance_file = "",
-          const std::string& snapshot_path = "") {
+          const std::string& snapshot_path = "", const std::string& registry_extra = "") {
         dir.write("services.d/orders.yaml",
                   "servicecomb:\n"
                   "  service: {app: itest, name: orders, version: 1.2.3, environment: testing}\n"
                   "  instance:\n"
                   "    endpoints: [rest://127.0.0.1:18080]\n"
                   "    healthCheck: {interval: 1, times: 3}\n");
-        const auto path =
-            dir.write("agent.yaml", "registry:\n  addresses: [" + registry.sc_url() +
-                                        "]\n"
-                                        "config_center:\n  addresses: [" +
-                                        registry.kie_url() +
-                                        "]\n"
-                                        "governance_file: \"" +
-                                        governance_file +
-                                        "\"\n"
-                                        "services: [services.d]\n"
-                                        "listen:\n  api: 127.0.0.1:0\n  proxy: 127.0.0.1:0\n"
-                                        "cache:\n  snapshot_path: \"" +
-                                        snapshot_path +
-                                        "\"\n"
-                                        "drain: {delay: 0s, timeout: 2s}\n"
-                                        "log: {level: warn}\n");
+        const auto path = dir.write(
+            "agent.yaml", "registry:\n  addresses: [" + registry.sc_url() + "]\n" + registry_extra +
+                              "config_center:\n  addresses: [" + registry.kie_url() +
+                              "]\n"
+                              "governance_file: \"" +
+                              governance_file +
+                              "\"\n"
+                              "services: [services.d]\n"
+                              "listen:\n  api: 127.0.0.1:0\n  proxy: 127.0.0.1:0\n"
+                              "cache:\n  snapshot_path: \"" +
+                              snapshot_path +
+                              "\"\n"
+                              "drain: {delay: 0s, timeout: 2s}\n"
+                              "log: {level: warn}\n");
         config::Diagnostics diagnostics;
         auto loaded = config::load_config(path, diagnostics);
         if (!loaded) {
@@ -249,6 +250,43 @@ TEST(GovernanceIntegration, KieChangesShowUpWithinOneLongPollRoundTrip) {
     EXPECT_EQ(service["revision"], registry.kie().revision("default"));
     EXPECT_EQ(find_item(body, "servicecomb.retry.reads")["source"], "kie:service");
     EXPECT_EQ(body["effective"]["retry"][0]["name"], "reads");
+}
+
+TEST(GovernanceIntegration, KiePollsCarryTheRegistryTokenWhenRbacIsOn) {
+    Registry registry("root:s3cret");
+    registry.put("servicecomb.retry.reads", "maxAttempts: 2\n");
+    TempDir dir;
+    Agent agent(dir, registry, "", "", "  auth: {username: root, password: s3cret}\n");
+    // kie answers 401 to a poll without service-center's token: the sources would stay "error".
+    EXPECT_TRUE(eventually([&] {
+        return find_item(agent.governance(), "servicecomb.retry.reads")["status"] == "ok";
+    }));
+    const auto body = agent.governance();
+    for (const auto* name : {"app", "service", "version"}) {
+        EXPECT_EQ(find_source(body, name)["state"], "ok") << find_source(body, name).dump();
+    }
+}
+
+TEST(GovernanceIntegration, EveryLocalServicesDimensionsArePolled) {
+    Registry registry;
+    registry.put("servicecomb.loadbalance.billing", "rule: Random\n",
+                 {{"app", "itest"}, {"service", "billing"}, {"environment", "testing"}});
+    TempDir dir;
+    dir.write("services.d/billing.yaml",
+              "servicecomb:\n"
+              "  service: {app: itest, name: billing, version: 2.0.0, environment: testing}\n"
+              "  instance:\n"
+              "    endpoints: [rest://127.0.0.1:18081]\n"
+              "    healthCheck: {interval: 1, times: 3}\n");
+    Agent agent(dir, registry);
+    EXPECT_TRUE(eventually([&] {
+        return find_item(agent.governance(), "servicecomb.loadbalance.billing")["status"] == "ok";
+    }));
+    const auto body = agent.governance();
+    EXPECT_EQ(find_item(body, "servicecomb.loadbalance.billing")["source"],
+              "kie:service:itest/billing@testing");
+    EXPECT_FALSE(find_source(body, "service:itest/orders@testing").is_null());
+    EXPECT_FALSE(find_source(body, "version:itest/billing/2.0.0@testing").is_null());
 }
 
 TEST(GovernanceIntegration, VersionDimensionOverridesAndDisabledOrForeignItemsDoNotApply) {

@@ -73,6 +73,38 @@ TEST_F(GovernanceStoreTest, PollsTheThreeJavaChassisDimensionsWithEnvironmentAlw
     EXPECT_EQ(make()->dimension_count(), 3u);
 }
 
+TEST_F(GovernanceStoreTest, SeveralLocalServicesPollEveryServicesDimensionsOnce) {
+    const std::vector<GovernanceIdentity> identities{{"shop", "orders", "1.0.0", ""},
+                                                     {"shop", "billing", "2.0.0", ""},
+                                                     {"shop", "orders", "1.0.0", ""}};
+    const auto dimensions = kie_dimensions(identities);
+    std::vector<std::string> names;
+    for (const auto& dimension : dimensions) {
+        names.push_back(dimension.name);
+    }
+    // One app dimension (shared labels), then each service's, then each version's.
+    EXPECT_EQ(names, (std::vector<std::string>{"app", "service:shop/orders", "service:shop/billing",
+                                               "version:shop/orders/1.0.0",
+                                               "version:shop/billing/2.0.0"}));
+    using Labels = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(dimensions[2].labels,
+              (Labels{{"app", "shop"}, {"service", "billing"}, {"environment", ""}}));
+
+    GovernanceStoreOptions options;
+    options.kie_addresses = {"http://127.0.0.1:1"};
+    options.identity = identities[0];
+    options.other_identities = {identities[1]};
+    GovernanceStore store(ioc_.get_executor(), transport_, nullptr, options);
+    EXPECT_EQ(store.dimension_count(), 5u);
+    // billing's item (services: billing) applies too: it is a local service of this host.
+    ASSERT_TRUE(store.apply_list_result(
+        2,
+        listed({kv("servicecomb.loadbalance.b", "rule: Random\nservices: billing\n", "enabled", 3)},
+               3)));
+    ASSERT_EQ(store.snapshot()->loadbalances().size(), 1u);
+    EXPECT_EQ(store.snapshot()->items()[0].source, "kie:service:shop/billing");
+}
+
 TEST_F(GovernanceStoreTest, StartsEmptyAndPendingWithANonNullSnapshot) {
     auto store = make();
     ASSERT_NE(store->snapshot(), nullptr);
