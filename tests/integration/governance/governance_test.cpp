@@ -161,9 +161,9 @@ class Agent {
         const auto response = client.get("/v1/agent/governance");
         return response.status == 200 ? response.json() : json();
     }
-    json select(const std::string& service) {
+    json select(const std::string& service, const std::string& query = "") {
         HttpTestClient client("127.0.0.1", port_);
-        const auto response = client.get("/v1/services/" + service + "/select");
+        const auto response = client.get("/v1/services/" + service + "/select" + query);
         return response.status == 200 ? response.json() : json();
     }
     std::string metrics() {
@@ -408,6 +408,39 @@ TEST(GovernanceIntegration, SelectFollowsTheRouteRuleFromKie) {
                   "sc_agent_governance_actions_total{action=\"routed\",kind=\"routeRule\"} 10"),
               std::string::npos)
         << agent.metrics();
+}
+
+TEST(GovernanceIntegration, SelectMatchesOnTheMethodPathAndHeadersItIsGiven) {
+    Registry registry;
+    const auto v1 = registry.add_provider("inventory", "1.0.0", 19103);
+    const auto v2 = registry.add_provider("inventory", "2.0.0", 19104);
+    registry.put("servicecomb.routeRule.inventory",
+                 "- precedence: 2\n"
+                 "  match:\n"
+                 "    method: [POST]\n"
+                 "    apiPath: {prefix: /api/}\n"
+                 "    headers: {x-canary: {exact: \"1\"}}\n"
+                 "  route:\n"
+                 "    - weight: 100\n"
+                 "      tags: {version: 2.0.0}\n"
+                 "- precedence: 1\n"
+                 "  route:\n"
+                 "    - weight: 100\n"
+                 "      tags: {version: 1.0.0}\n");
+    TempDir dir;
+    Agent agent(dir, registry);
+    ASSERT_TRUE(eventually([&] {
+        return find_item(agent.governance(), "servicecomb.routeRule.inventory")["status"] == "ok";
+    })) << find_item(agent.governance(), "servicecomb.routeRule.inventory").dump();
+    const auto chosen = [&](const std::string& query) {
+        return agent.select("inventory", query)["instance"]["instanceId"];
+    };
+    EXPECT_EQ(chosen("?method=POST&path=/api/stock&header=x-canary:1&header=x-other:2"), v2);
+    EXPECT_EQ(chosen("?method=POST&path=/api/stock&header=X-Canary:1"), v2);
+    EXPECT_EQ(chosen("?method=POST&path=/api/stock"), v1);
+    EXPECT_EQ(chosen("?method=GET&path=/api/stock&header=x-canary:1"), v1);
+    EXPECT_EQ(chosen("?method=POST&path=/other&header=x-canary:1"), v1);
+    EXPECT_EQ(chosen(""), v1);
 }
 
 TEST(GovernanceIntegration, GovernanceFileIsReReadOnReload) {
