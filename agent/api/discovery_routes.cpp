@@ -68,7 +68,8 @@ asio::awaitable<net::HttpReply> select_route(std::shared_ptr<const Shared> share
     std::erase_if(candidates, [&](const plugins::Instance* instance) {
         return excluded.contains(instance->instance_id);
     });
-    const auto* chosen = discovery.selector().select(set, candidates, query.hash_key);
+    query.request.affinity_key = query.hash_key;
+    const auto* chosen = discovery.selector().select(set, candidates, query.request);
     if (chosen == nullptr) {
         std::string filters = passing == 0 ? "the filters"
                                            : "the filters (" + std::to_string(passing) +
@@ -146,6 +147,10 @@ DiscoveryDefaults discovery_defaults(const std::vector<config::ServiceDescriptor
         defaults.app = services.front().service.app;
         defaults.env = services.front().service.environment;
     }
+    for (const auto& descriptor : services) {
+        defaults.consumers.push_back(
+            {descriptor.service.name, descriptor.service.app, descriptor.service.environment});
+    }
     return defaults;
 }
 
@@ -156,9 +161,9 @@ void add_discovery_routes(net::HttpRouter& router, discovery::Discovery& discove
     // free coroutine (a capturing coroutine lambda would dangle once the lambda is gone).
     router.add(http::verb::get, "/v1/services/{name}/instances",
                [shared](net::RouteContext& ctx) -> asio::awaitable<net::HttpReply> {
-                   auto parsed =
-                       parse_discovery_query(DiscoveryRoute::kInstances, ctx.param("name"),
-                                             raw_query(ctx.request()), shared->defaults());
+                   auto parsed = parse_discovery_query(
+                       DiscoveryRoute::kInstances, ctx.param("name"), raw_query(ctx.request()),
+                       shared->defaults(), ctx.header("X-Sc-Consumer"));
                    if (parsed.error) {
                        return net::ready_reply(error_reply(ctx.request(), *parsed.error));
                    }
@@ -166,9 +171,9 @@ void add_discovery_routes(net::HttpRouter& router, discovery::Discovery& discove
                });
     router.add(http::verb::get, "/v1/services/{name}/select",
                [shared](net::RouteContext& ctx) -> asio::awaitable<net::HttpReply> {
-                   auto parsed =
-                       parse_discovery_query(DiscoveryRoute::kSelect, ctx.param("name"),
-                                             raw_query(ctx.request()), shared->defaults());
+                   auto parsed = parse_discovery_query(DiscoveryRoute::kSelect, ctx.param("name"),
+                                                       raw_query(ctx.request()), shared->defaults(),
+                                                       ctx.header("X-Sc-Consumer"));
                    if (parsed.error) {
                        return net::ready_reply(error_reply(ctx.request(), *parsed.error));
                    }

@@ -16,7 +16,8 @@ namespace scagent::api {
 void add_discovery_routes(net::HttpRouter& router, discovery::Discovery& discovery,
                           std::function<DiscoveryDefaults()> defaults);
 
-/// What a request leaves out: the first local service's app and environment.
+/// What a request leaves out: the calling local service's app and environment (the only one,
+/// the one named by `consumer=` / X-Sc-Consumer, or the one they all share).
 DiscoveryDefaults discovery_defaults(const std::vector<config::ServiceDescriptor>& services);
 
 /// The reply of `instances` for one lookup (exposed for the handler benchmark).

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace scagent::api {
 namespace {
@@ -48,11 +49,25 @@ std::string_view status_name(gov::ItemStatus status) {
     return status == gov::ItemStatus::kApplied ? "ok" : gov::item_status_name(status);
 }
 
+constexpr const char* kEnforced = "enforced";
+constexpr const char* kNotEnforced = "parsed, not enforced";
+
+/// Whether something in this build acts on an accepted item of `kind`: the governed `select`
+/// (GovernedSelector) applies route rules, instance isolation and load balancing, and the
+/// match groups (and go-chassis markers) they refer to. Retry, rate limiting, circuit breaker,
+/// bulkhead and fault injection need the forwarding proxy, which does not exist yet.
+bool enforced(std::string_view kind) {
+    return kind == "matchGroup" || kind == "match" || kind == "routeRule" ||
+           kind == "globalRouteRule" || kind == "instanceIsolation" || kind == "loadbalance";
+}
+
 template <class List>
-nlohmann::json names(const List& list) {
+nlohmann::json names(const List& list, std::string_view kind) {
     auto array = nlohmann::json::array();
     for (const auto& config : list) {
-        array.push_back({{"name", config->meta.name}, {"order", config->meta.order}});
+        array.push_back({{"name", config->meta.name},
+                         {"order", config->meta.order},
+                         {"status", enforced(kind) ? kEnforced : kNotEnforced}});
     }
     return array;
 }
@@ -99,6 +114,9 @@ nlohmann::json governance_json(const governance::GovernanceView& view) {
                             {"status", std::string(status_name(report.status))},
                             {"errors", report.errors},
                             {"notes", report.notes}};
+        if (report.status == gov::ItemStatus::kApplied) {
+            item["enforcement"] = enforced(report.kind) ? kEnforced : kNotEnforced;
+        }
         if (i < view.inputs.size() && view.inputs[i].key == report.key) {
             item["revision"] = view.inputs[i].revision;
             item["spec"] = spec_json(view.inputs[i].value);
@@ -114,7 +132,8 @@ nlohmann::json governance_json(const governance::GovernanceView& view) {
     }
     body["counts"] = std::move(counts);
 
-    // What applies, in evaluation order (policies by order then name).
+    // What is in force, in evaluation order (policies by order then name); each policy says
+    // whether anything enforces it yet ("status").
     nlohmann::json effective;
     std::map<std::string, nlohmann::json> by_kind{{"matchGroup", nlohmann::json::array()},
                                                   {"match", nlohmann::json::array()},
@@ -128,13 +147,13 @@ nlohmann::json governance_json(const governance::GovernanceView& view) {
     for (auto& [kind, list] : by_kind) {
         effective[kind] = std::move(list);
     }
-    effective["retry"] = names(snapshot.retries());
-    effective["rateLimiting"] = names(snapshot.rate_limits());
-    effective["circuitBreaker"] = names(snapshot.circuit_breakers());
-    effective["instanceIsolation"] = names(snapshot.instance_isolations());
-    effective["bulkhead"] = names(snapshot.bulkheads());
-    effective["loadbalance"] = names(snapshot.loadbalances());
-    effective["faultInjection"] = names(snapshot.fault_injections());
+    effective["retry"] = names(snapshot.retries(), "retry");
+    effective["rateLimiting"] = names(snapshot.rate_limits(), "rateLimiting");
+    effective["circuitBreaker"] = names(snapshot.circuit_breakers(), "circuitBreaker");
+    effective["instanceIsolation"] = names(snapshot.instance_isolations(), "instanceIsolation");
+    effective["bulkhead"] = names(snapshot.bulkheads(), "bulkhead");
+    effective["loadbalance"] = names(snapshot.loadbalances(), "loadbalance");
+    effective["faultInjection"] = names(snapshot.fault_injections(), "faultInjection");
     body["effective"] = std::move(effective);
     return body;
 }

@@ -28,6 +28,8 @@ LocalApi::LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::st
       grace_(grace) {
     router_.set_fallback(json_fallback);
     metrics_router_.set_fallback(json_fallback);
+    router_.set_plus_as_space(false);
+    metrics_router_.set_plus_as_space(false);
 }
 
 LocalApi::~LocalApi() = default;

@@ -28,7 +28,7 @@ clients::RegistryClientOptions client_options(const config::RegistrySettings& re
     options.project = registry.project;
     options.domain = registry.domain;
     options.username = registry.auth.username;
-    options.password = plugins::servicecomb::Secret(registry.auth.password.reveal());
+    options.password = registry.auth.password;
     return options;
 }
 
@@ -92,7 +92,7 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
     client->set_observer(registration_metrics->observer());
 
     governance_metrics = std::make_unique<governance::GovernanceMetrics>(metrics);
-    auto store_options = governance::store_options(agent, loaded.services);
+    auto store_options = governance::store_options(agent, loaded.services, client.get());
     store_options.supervisor = &supervisor;
     governance = std::make_unique<governance::GovernanceStore>(
         executor, *registry_http, governance_metrics.get(), std::move(store_options));

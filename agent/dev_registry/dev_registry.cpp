@@ -188,6 +188,7 @@ void DevRegistry::start() {
 
 void DevRegistry::stop() {
     auto& i = *impl_;
+    i.kie_store.close();  // held long polls answer now, not at the end of their wait
     if (i.sc_server) {
         i.sc_server->close(i.config.stop_grace);
     }

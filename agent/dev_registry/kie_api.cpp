@@ -213,7 +213,8 @@ asio::awaitable<HttpReply> KieApi::list(RouteContext& c) {
         co_await timer->async_wait(runtime::kNoThrow);
     }
     store_.unobserve(id);
-    if (fired->load()) {
+    // Woken without a change only by KieStore::close (shutdown): nothing new to send.
+    if (fired->load() && store_.revision(kDomain) != current) {
         co_return respond();
     }
     co_return not_modified(store_.revision(kDomain));

@@ -317,9 +317,22 @@ std::int64_t KieStore::revision(const std::string& domain) {
 std::uint64_t KieStore::observe(const std::string& domain, const std::string& project,
                                 Labels labels, bool exact, std::function<void()> wake) {
     std::lock_guard lock(mutex_);
+    if (closed_) {
+        wake();
+        return ++next_observer_;
+    }
     observers_[++next_observer_] =
         Observer{domain, project, std::move(labels), exact, std::move(wake)};
     return next_observer_;
+}
+
+void KieStore::close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    for (auto& [id, observer] : observers_) {
+        observer.wake();
+    }
+    observers_.clear();
 }
 
 void KieStore::unobserve(std::uint64_t id) {

@@ -54,6 +54,9 @@ class KieStore {
                           bool exact, std::function<void()> wake);
     void unobserve(std::uint64_t id);
     std::size_t observer_count();
+    /// Shutdown: wakes every observer now, and any registered later at once, so that held long
+    /// polls answer (304 when nothing changed) instead of keeping the server busy to their end.
+    void close();
 
     /// `^[a-zA-Z0-9._:-]+$`, at most 2048.
     static bool valid_key(const std::string& key);
@@ -83,6 +86,7 @@ class KieStore {
     std::map<std::string, std::int64_t> revisions_;
     std::map<std::uint64_t, Observer> observers_;
     std::uint64_t next_observer_ = 0;
+    bool closed_ = false;
 };
 
 /// Whether a change with `event` labels wakes a topic of `topic` labels (kie Topic.Match).

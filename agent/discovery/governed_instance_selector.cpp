@@ -6,11 +6,9 @@ namespace scagent::discovery {
 
 const plugins::Instance* GovernedInstanceSelector::select(
     const CachedSet& set, const std::vector<const plugins::Instance*>& candidates,
-    std::string_view hash_key) noexcept {
+    const plugins::RequestView& request) noexcept {
     try {
-        plugins::RequestView request;
-        request.affinity_key = std::string(hash_key);
-        return selector_->select(set.key.service, candidates, std::move(request));
+        return selector_->select(set.key.service, candidates, request);
     } catch (const std::exception& e) {
         // Only allocation can throw here; answering NO_INSTANCE beats crashing the agent.
         spdlog::error("select {}: {}", set.key.to_string(), e.what());

@@ -10,9 +10,10 @@
 namespace scagent::discovery {
 
 /// Plugs GovernedSelector into the discovery API's `select` route
-/// (`Discovery::set_selector`): the service is the cached set's key, `hashKey` becomes the
-/// request's affinity key (SessionStickiness, ConsistentHash). The outcome route should also
-/// call GovernedSelector::record_outcome so that instance isolation sees the app's calls.
+/// (`Discovery::set_selector`): the service is the cached set's key; the request (method, path,
+/// headers, `hashKey` as affinity key) is what match groups and balancers see. The outcome route
+/// should also call GovernedSelector::record_outcome so that isolation and the balancers
+/// (WeightedResponse, LeastRequest) see the app's calls.
 class GovernedInstanceSelector final : public InstanceSelector {
   public:
     explicit GovernedInstanceSelector(std::shared_ptr<plugins::governance::GovernedSelector> selector)
@@ -20,7 +21,7 @@ class GovernedInstanceSelector final : public InstanceSelector {
 
     const plugins::Instance* select(const CachedSet& set,
                                     const std::vector<const plugins::Instance*>& candidates,
-                                    std::string_view hash_key) noexcept override;
+                                    const plugins::RequestView& request) noexcept override;
 
   private:
     std::shared_ptr<plugins::governance::GovernedSelector> selector_;

@@ -4,7 +4,7 @@ namespace scagent::discovery {
 
 const plugins::Instance* RoundRobinSelector::select(
     const CachedSet& /*set*/, const std::vector<const plugins::Instance*>& candidates,
-    std::string_view /*hash_key*/) noexcept {
+    const plugins::RequestView& /*request*/) noexcept {
     if (candidates.empty()) {
         return nullptr;
     }

@@ -7,6 +7,7 @@
 
 #include "agent/discovery/cached_set.hpp"
 #include "plugins/api/instance.hpp"
+#include "plugins/api/request_view.hpp"
 
 namespace scagent::discovery {
 
@@ -18,10 +19,11 @@ class InstanceSelector {
     virtual ~InstanceSelector() = default;
 
     /// One of `candidates` (already filtered, bad instances removed), or nullptr when empty.
-    /// Called concurrently from any thread; never blocks.
+    /// `request`: what the app is about to send (method, path, headers for governance match
+    /// groups; `affinity_key` = hashKey). Called concurrently from any thread; never blocks.
     virtual const plugins::Instance* select(const CachedSet& set,
                                             const std::vector<const plugins::Instance*>& candidates,
-                                            std::string_view hash_key) noexcept = 0;
+                                            const plugins::RequestView& request) noexcept = 0;
 };
 
 /// One counter for all services: fair enough per service when requests interleave, and free of
@@ -30,7 +32,7 @@ class RoundRobinSelector final : public InstanceSelector {
   public:
     const plugins::Instance* select(const CachedSet& set,
                                     const std::vector<const plugins::Instance*>& candidates,
-                                    std::string_view hash_key) noexcept override;
+                                    const plugins::RequestView& request) noexcept override;
 
   private:
     std::atomic<std::uint64_t> next_{0};

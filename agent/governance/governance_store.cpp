@@ -24,7 +24,7 @@ constexpr auto kPollSlack = std::chrono::seconds(5);
 
 clients::RegistryClientOptions client_options(const GovernanceStoreOptions& options) {
     // The registry client brings address failover and X-Domain-Name. No username: its token
-    // endpoint is service-center's, not kie's.
+    // endpoint is service-center's, not kie's; the token comes from options.auth_headers.
     clients::RegistryClientOptions client;
     client.addresses = options.kie_addresses;
     client.project = options.project;
@@ -61,7 +61,10 @@ GovernanceStore::GovernanceStore(asio::any_io_executor executor, net::HttpTransp
     if (!options_.kie_addresses.empty()) {
         client_ = std::make_unique<clients::RegistryClient>(transport, plugins::system_clock(),
                                                                  client_options(options_));
-        for (auto& spec : kie_dimensions(options_.identity)) {
+        std::vector<GovernanceIdentity> identities{options_.identity};
+        identities.insert(identities.end(), options_.other_identities.begin(),
+                          options_.other_identities.end());
+        for (auto& spec : kie_dimensions(identities)) {
             Dimension dimension;
             dimension.status.type = "kie";
             dimension.status.name = spec.name;
@@ -190,9 +193,24 @@ asio::awaitable<void> GovernanceStore::poll(std::size_t index,
         query.match_exact = true;
         query.revision = dimension.revision;
         query.wait = std::to_string(options_.wait.count()) + "s";
-        auto response = co_await client_->send(
-            "kie_list", sc::kie_list_request(query),
-            std::chrono::milliseconds(options_.wait) + std::chrono::milliseconds(kPollSlack));
+        auto request = sc::kie_list_request(query);
+        net::HttpResult response = sc::RegistryError{};
+        std::optional<sc::Result<std::vector<std::pair<std::string, std::string>>>> auth;
+        if (options_.auth_headers) {
+            auth = co_await options_.auth_headers();
+        }
+        if (auth && !*auth) {
+            response = auth->error();  // no token: this poll fails like an unreachable kie
+        } else {
+            if (auth) {
+                for (const auto& [name, value] : **auth) {
+                    plugins::set_header(request.headers, name, value);
+                }
+            }
+            response = co_await client_->send(
+                "kie_list", std::move(request),
+                std::chrono::milliseconds(options_.wait) + std::chrono::milliseconds(kPollSlack));
+        }
         if (stopped_) {
             co_return;
         }
@@ -218,8 +236,11 @@ void GovernanceStore::publish() {
     }
     auto view = std::make_shared<GovernanceView>();
     const auto merged = merge_inputs(file_inputs_, kie);
-    view->snapshot = gov::GovernanceSnapshot::build(
-        merged, gov::LocalService{options_.identity.service, options_.identity.version});
+    gov::LocalService local{options_.identity.service, options_.identity.version};
+    for (const auto& other : options_.other_identities) {
+        local.others.emplace_back(other.service, other.version);
+    }
+    view->snapshot = gov::GovernanceSnapshot::build(merged, std::move(local));
     view->inputs = file_inputs_;
     for (const auto& dimension : kie) {
         view->inputs.insert(view->inputs.end(), dimension.begin(), dimension.end());

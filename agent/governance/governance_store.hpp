@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/governance/governance_inputs.hpp"
@@ -30,7 +31,14 @@ struct GovernanceStoreOptions {
     std::vector<std::string> kie_addresses;  ///< empty: no remote governance
     std::string project = "default";
     std::string domain = "default";
-    GovernanceIdentity identity;
+    GovernanceIdentity identity;  ///< the first local service (the snapshot's local service)
+    /// The other local services on this host: their kie dimensions are polled too.
+    std::vector<GovernanceIdentity> other_identities;
+    /// Headers for every kie request, fetched before each one: with registry RBAC, the
+    /// registry client's `Authorization` (kie checks service-center's token). Unset: none.
+    std::function<boost::asio::awaitable<
+        plugins::servicecomb::Result<std::vector<std::pair<std::string, std::string>>>>()>
+        auth_headers;
     std::string governance_file;  ///< empty: none
     /// kie long-poll `wait` (java-chassis pollingWaitTime); the request may take this + 5 s.
     std::chrono::seconds wait{10};
@@ -52,7 +60,8 @@ struct GovernanceStoreOptions {
 /// 2. A source that fails (kie unreachable or answering garbage, file unreadable or malformed)
 ///    keeps contributing its last good items; only its status changes.
 /// 3. Override order, lowest first: file, kie app, kie service, kie version (the last item of a
-///    key wins); only `enabled` KVs count.
+///    key wins); only `enabled` KVs count. With several local services every service's
+///    dimensions are polled (kie_dimensions of all identities).
 /// 4. An item that fails validation is reported (log, metric, status in the view) and the rest
 ///    apply (GovernanceSnapshot::build).
 ///

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,5 +25,11 @@ struct KieDimension {
 /// The dimensions in override order (later ones win on the same key). `environment` is always
 /// sent, even when empty, because kie's exact match needs `environment:""` to match an empty one.
 std::vector<KieDimension> kie_dimensions(const GovernanceIdentity& identity);
+
+/// The dimensions of several local services: every service's app, service and version
+/// dimensions, each distinct label set once, in override order (all app dimensions, then all
+/// service dimensions, then all version dimensions). A kind with one dimension keeps the plain
+/// name ("service"); with several, each is named after its labels ("service:shop/cart").
+std::vector<KieDimension> kie_dimensions(std::span<const GovernanceIdentity> identities);
 
 }  // namespace scagent::governance

@@ -5,17 +5,24 @@
 namespace scagent::governance {
 
 GovernanceStoreOptions store_options(const config::AgentConfig& agent,
-                                     const std::vector<config::ServiceDescriptor>& services) {
+                                     const std::vector<config::ServiceDescriptor>& services,
+                                     clients::RegistryClient* registry) {
     GovernanceStoreOptions options;
     options.kie_addresses = agent.config_center.addresses;
     options.project = agent.registry.project;
     options.domain = agent.registry.domain;
-    if (!services.empty()) {
-        const auto& service = services.front().service;
-        options.identity.app = service.app;
-        options.identity.service = service.name;
-        options.identity.version = service.version;
-        options.identity.environment = service.environment;
+    for (const auto& descriptor : services) {
+        const auto& service = descriptor.service;
+        GovernanceIdentity identity{service.app, service.name, service.version,
+                                    service.environment};
+        if (&descriptor == &services.front()) {
+            options.identity = std::move(identity);
+        } else {
+            options.other_identities.push_back(std::move(identity));
+        }
+    }
+    if (registry != nullptr && !agent.registry.auth.username.empty()) {
+        options.auth_headers = [registry] { return registry->upgrade_headers(); };
     }
     if (!agent.governance_file.empty()) {
         namespace fs = std::filesystem;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "agent/governance/governance_store.hpp"
+#include "agent/clients/registry_client.hpp"
 #include "config/agent_config.hpp"
 #include "config/service_descriptor.hpp"
 
@@ -10,9 +11,12 @@ namespace scagent::governance {
 
 /// GovernanceStoreOptions from agent.yaml: kie = `config_center.addresses`, project and domain
 /// from `registry`, `governance_file` resolved against agent.yaml's directory. The kie labels
-/// are those of the first local service (java-chassis fetches for one microservice); with no
-/// local service only the app dimension of app "default" is polled.
+/// are those of every local service (java-chassis fetches for its one microservice; a host
+/// agent fetches for each); the first is the snapshot's local service. With no local service
+/// only the app dimension of app "default" is polled. With `registry.auth.username` set and a
+/// `registry` client, kie requests carry that client's RBAC token (one login, one refresh).
 GovernanceStoreOptions store_options(const config::AgentConfig& agent,
-                                     const std::vector<config::ServiceDescriptor>& services);
+                                     const std::vector<config::ServiceDescriptor>& services,
+                                     clients::RegistryClient* registry = nullptr);
 
 }  // namespace scagent::governance

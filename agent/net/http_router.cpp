@@ -1,5 +1,6 @@
 #include "agent/net/http_router.hpp"
 
+#include <boost/url/encoding_opts.hpp>
 #include <boost/url/parse.hpp>
 
 namespace scagent::net {
@@ -15,7 +16,7 @@ const std::string& RouteContext::param(const std::string& name) const {
 
 std::optional<std::string> RouteContext::query(std::string_view name) const {
     const boost::urls::url_view view(url_);
-    for (auto p : view.params()) {
+    for (auto p : view.params(boost::urls::encoding_opts(plus_as_space_))) {
         if (p.key == name) {
             return std::string(p.value);
         }
@@ -26,7 +27,7 @@ std::optional<std::string> RouteContext::query(std::string_view name) const {
 std::vector<std::string> RouteContext::query_all(std::string_view name) const {
     std::vector<std::string> out;
     const boost::urls::url_view view(url_);
-    for (auto p : view.params()) {
+    for (auto p : view.params(boost::urls::encoding_opts(plus_as_space_))) {
         if (p.key == name) {
             out.emplace_back(p.value);
         }
@@ -129,7 +130,7 @@ asio::awaitable<HttpReply> HttpRouter::dispatch(HttpRequest& req) {
     if (!path.empty() && path.back().empty()) {
         path.pop_back();  // tolerate a trailing slash
     }
-    RouteContext ctx(req, std::move(url));
+    RouteContext ctx(req, std::move(url), plus_as_space_);
     bool path_matched = false;
     const Route* route = match(req.method(), path, ctx.params(), path_matched);
     if (route == nullptr) {

@@ -19,13 +19,13 @@ namespace scagent::net {
 /// One matched request: the request, path parameters and the decoded query.
 class RouteContext {
   public:
-    RouteContext(HttpRequest& request, boost::urls::url url)
-        : request_(request), url_(std::move(url)) {}
+    RouteContext(HttpRequest& request, boost::urls::url url, bool plus_as_space = true)
+        : request_(request), url_(std::move(url)), plus_as_space_(plus_as_space) {}
 
     HttpRequest& request() { return request_; }
     const HttpRequest& request() const { return request_; }
     const std::string& param(const std::string& name) const;
-    /// First value of query parameter `name`, percent-decoded.
+    /// First value of query parameter `name`, percent-decoded ('+' as the router decodes it).
     std::optional<std::string> query(std::string_view name) const;
     /// Every value of a repeated query parameter, in order.
     std::vector<std::string> query_all(std::string_view name) const;
@@ -36,6 +36,7 @@ class RouteContext {
   private:
     HttpRequest& request_;
     boost::urls::url url_;
+    bool plus_as_space_;
     std::map<std::string, std::string> params_;
 };
 
@@ -62,6 +63,10 @@ class HttpRouter {
     void add(http::verb method, std::string pattern, RouteHandler handler, std::string name = {});
     /// Called when no route matches (404) or the path matches with another method (405).
     void set_fallback(std::function<HttpResponse(const HttpRequest&, http::status)> fallback);
+    /// Whether a '+' in the query decodes to a space, as in form encoding and Go's
+    /// url.ParseQuery (the dev registry imitates service-center and kie). The local API turns it
+    /// off: its queries are plain RFC 3986, where '+' is itself (`version=1.2.0+`).
+    void set_plus_as_space(bool on) { plus_as_space_ = on; }
 
     asio::awaitable<HttpReply> dispatch(HttpRequest& req);
     /// An HttpHandler bound to this router; the router must outlive the server using it.
@@ -83,6 +88,7 @@ class HttpRouter {
 
     std::vector<Route> routes_;
     std::function<HttpResponse(const HttpRequest&, http::status)> fallback_;
+    bool plus_as_space_ = true;
     mutable std::mutex counts_mutex_;
     std::map<std::string, RouteCounts> counts_;
 };

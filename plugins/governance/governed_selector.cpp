@@ -131,7 +131,12 @@ const Instance* GovernedSelector::select(std::string_view service,
     if (!config) {
         config = default_loadbalance();
     }
-    auto balancer = balancers_.obtain(request.service_name + "#" + config->meta.name, config);
+    const std::string balancer_key = request.service_name + "#" + config->meta.name;
+    auto balancer = balancers_.obtain(balancer_key, config);
+    {
+        std::lock_guard lock(mutex_);
+        used_balancers_[request.service_name].insert_or_assign(balancer_key, balancer);
+    }
     for (int attempt = 0; attempt < kMaxPicks; ++attempt) {
         const Instance* picked = balancer->pick(routed_candidates, request, excluded);
         if (!picked) {
@@ -139,6 +144,7 @@ const Instance* GovernedSelector::select(std::string_view service,
         }
         if (!isolation || isolation->try_acquire(picked->instance_id)) {
             count("loadbalance", "picked");
+            balancer->on_attempt_start(*picked);
             return picked;
         }
         excluded.ids.insert(picked->instance_id);
@@ -152,11 +158,17 @@ const Instance* GovernedSelector::select(std::string_view service,
 void GovernedSelector::record_outcome(std::string_view service, std::string_view instance_id,
                                       bool success, std::chrono::milliseconds latency) {
     std::vector<IsolationPtr> targets;
+    std::vector<std::shared_ptr<plugins::lb::LoadBalancer>> balancers;
     {
         std::lock_guard lock(mutex_);
         if (auto it = used_isolations_.find(service); it != used_isolations_.end()) {
             for (const auto& [name, state] : it->second) {
                 targets.push_back(state);
+            }
+        }
+        if (auto it = used_balancers_.find(service); it != used_balancers_.end()) {
+            for (const auto& [key, balancer] : it->second) {
+                balancers.push_back(balancer);
             }
         }
     }
@@ -176,6 +188,11 @@ void GovernedSelector::record_outcome(std::string_view service, std::string_view
         outcome.status = 200;
     }
     outcome.latency = latency;
+    Instance called;  // balancers know instances by id
+    called.instance_id = std::string(instance_id);
+    for (const auto& balancer : balancers) {
+        balancer->on_attempt_end(called, outcome);
+    }
     for (const auto& state : targets) {
         const bool was_isolated = state->state(instance_id) == gov::BreakerState::kOpen;
         state->record(instance_id, outcome);

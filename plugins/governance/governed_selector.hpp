@@ -36,6 +36,9 @@ namespace scagent::plugins::governance {
 ///    instanceIsolation policy, keyed by instance id.
 /// 3. An instance is returned only after its isolation breaker admitted the call
 ///    (try_acquire), so the outcome reported later counts in the state that granted it.
+/// 4. A returned instance counts as an attempt started on the balancer that chose it
+///    (LeastRequest's in-flight count); record_outcome ends it and gives its latency to the
+///    balancers `service`'s selects used (WeightedResponse), as the proxy will per attempt.
 /// Thread-safe: callable from any connection's thread.
 class GovernedSelector {
   public:
@@ -60,7 +63,8 @@ class GovernedSelector {
                                             std::span<const plugins::Instance> candidates,
                                             plugins::RequestView request);
 
-    /// A call the app made to `instance_id` of `service` ended; feeds instance isolation.
+    /// A call the app made to `instance_id` of `service` ended; feeds instance isolation and
+    /// the load balancers of `service` (latency, in-flight count).
     void record_outcome(std::string_view service, std::string_view instance_id, bool success,
                         std::chrono::milliseconds latency);
 
@@ -84,11 +88,15 @@ class GovernedSelector {
     plugins::governance::PolicyStateCache<plugins::governance::CircuitBreakerConfig, Isolation>
         isolations_;
 
-    mutable std::mutex mutex_;  // guards rng_, next_seed_ and used_isolations_
+    mutable std::mutex mutex_;  // guards rng_, next_seed_, used_isolations_, used_balancers_
     plugins::SeededRng rng_;
     std::uint64_t next_seed_;
     /// service → isolation states its selects used: where its outcomes are recorded.
     std::map<std::string, std::map<std::string, IsolationPtr>, std::less<>> used_isolations_;
+    /// service → balancers its selects used (by balancer key): where its outcomes go too.
+    std::map<std::string, std::map<std::string, std::shared_ptr<plugins::lb::LoadBalancer>>,
+             std::less<>>
+        used_balancers_;
 };
 
 }  // namespace scagent::plugins::governance

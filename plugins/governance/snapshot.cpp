@@ -39,6 +39,15 @@ void sort_policies(std::vector<std::shared_ptr<const Config>>& list) {
     });
 }
 
+bool admits_local(const ServiceFilter& services, const LocalService& local) {
+    if (services.admits(local.name, local.version)) {
+        return true;
+    }
+    return std::any_of(local.others.begin(), local.others.end(), [&](const auto& other) {
+        return services.admits(other.first, other.second);
+    });
+}
+
 }  // namespace
 
 std::shared_ptr<const GovernanceSnapshot> GovernanceSnapshot::build(
@@ -77,7 +86,7 @@ std::shared_ptr<const GovernanceSnapshot> GovernanceSnapshot::build(
             report.errors = parsed.rendered_errors();
             s.counts_[report.kind].rejected += 1;
         } else if (const PolicyMeta* meta = meta_of(parsed.config);
-                   meta && !meta->services.admits(s.local_.name, s.local_.version)) {
+                   meta && !admits_local(meta->services, s.local_)) {
             report.notes.push_back("services '" + meta->services.to_string() +
                                    "' does not include " + s.local_.name + ":" + s.local_.version);
             s.counts_[report.kind].ignored += 1;

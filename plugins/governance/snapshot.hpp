@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "plugins/api/instance.hpp"
@@ -25,6 +26,9 @@ struct GovernanceInput {
 struct LocalService {
     std::string name;
     std::string version;
+    /// The host's other local services (name, version) whose kie dimensions are merged into
+    /// the same snapshot: an item whose `services` admits any of them applies too.
+    std::vector<std::pair<std::string, std::string>> others{};
 };
 
 enum class ItemStatus {
@@ -58,7 +62,7 @@ struct KindCounts {
 /// Invariants:
 /// 1. Each key appears once among the applied items; a later input with the same key replaces
 ///    an earlier one (later kie dimensions override earlier ones).
-/// 2. Only items whose `services` admit the local service are applied.
+/// 2. Only items whose `services` admit the local service (or one of `others`) are applied.
 /// 3. Policy lists are sorted by (order, name); lookups return the first whose matchGroup of the
 ///    same name (for go-chassis rateLimiting: the marker named by `match`) matches.
 class GovernanceSnapshot {

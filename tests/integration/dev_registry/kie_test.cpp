@@ -178,6 +178,29 @@ TEST_F(KieTest, LongPollWakesOnAMatchingChangeOnly) {
     EXPECT_EQ(exact.get().first.status, 304u);
 }
 
+TEST_F(KieTest, StopAnswersAHeldLongPollAtOnce) {
+    const auto rev = kie_->get("/v1/default/kie/kv").header("x-kie-revision");
+    auto held = std::async(std::launch::async, [port = registry_->kie_port(), rev] {
+        test::HttpTestClient client("127.0.0.1", port, std::chrono::seconds(60));
+        return client.get("/v1/default/kie/kv?label=app:a&wait=30s&revision=" + rev);
+    });
+    ASSERT_TRUE(test::eventually([&] { return registry_->kie().observer_count() == 1; }));
+    sc_.reset();
+    kie_.reset();
+    auto& kie = registry_->kie();
+    const auto observers_at_stop = [&] {
+        registry_->stop();
+        return kie.observer_count();
+    };
+    (void)observers_at_stop;
+    // The io_context runs out of work only once the held poll has answered; before the fix
+    // the server cut the connection at stop_grace and the poll kept it busy for its 30 s.
+    runner_->stop();
+    const auto response = held.get();
+    EXPECT_EQ(response.status, 304u) << "the poll got no answer, only a closed connection";
+    EXPECT_EQ(response.header("x-kie-revision"), rev);
+}
+
 TEST(KieLabels, MatchRules) {
     EXPECT_TRUE(labels_match({}, false, {{"a", "1"}}));
     EXPECT_TRUE(labels_match({{"a", "1"}}, false, {{"a", "1"}, {"b", "2"}}));

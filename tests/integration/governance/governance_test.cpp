@@ -56,14 +56,17 @@ std::string add_provider(RegistryRunner& registry, const std::string& name,
 /// The daemon in-process (local service "orders") with kie and an optional governance file.
 class Agent {
   public:
+    /// `registry_extra`: more keys of the `registry:` section, e.g. "  auth: {...}\n".
     Agent(const TempDir& dir, const RegistryRunner& registry,
-          const std::string& governance_file = "", const std::string& snapshot_path = "") {
+          const std::string& governance_file = "", const std::string& snapshot_path = "",
+          const std::string& registry_extra = "") {
         write_descriptor(dir, "orders");
         AgentYaml yaml;
         yaml.registry = registry.url();
         yaml.config_center = registry.kie_url();
         yaml.governance_file = governance_file;
         yaml.snapshot_path = snapshot_path;
+        yaml.registry_extra = registry_extra;
         runner_ = std::make_unique<AgentRunner>(yaml.write(dir));
     }
     void reload() { runner_->reload(); }
@@ -73,8 +76,8 @@ class Agent {
         const auto response = runner_->api().get("/v1/agent/governance");
         return response.status == 200 ? response.json() : json();
     }
-    json select(const std::string& service) {
-        const auto response = runner_->api().get("/v1/services/" + service + "/select");
+    json select(const std::string& service, const std::string& query = "") {
+        const auto response = runner_->api().get("/v1/services/" + service + "/select" + query);
         return response.status == 200 ? response.json() : json();
     }
     std::string metrics() { return runner_->api().get("/metrics").body; }
@@ -157,6 +160,45 @@ TEST(GovernanceIntegration, KieChangesShowUpWithinOneLongPollRoundTrip) {
     EXPECT_EQ(body["effective"]["retry"][0]["name"], "reads");
 }
 
+TEST(GovernanceIntegration, KiePollsCarryTheRegistryTokenWhenRbacIsOn) {
+    auto config = RegistryRunner::defaults();
+    config.auth = "root:s3cret";
+    RegistryRunner registry(Kie::on, config);
+    put(registry, "servicecomb.retry.reads", "maxAttempts: 2\n");
+    TempDir dir;
+    Agent agent(dir, registry, "", "", "  auth: {username: root, password: s3cret}\n");
+    // kie answers 401 to a poll without service-center's token: the sources would stay "error".
+    EXPECT_TRUE(eventually([&] {
+        return find_item(agent.governance(), "servicecomb.retry.reads")["status"] == "ok";
+    }));
+    const auto body = agent.governance();
+    for (const auto* name : {"app", "service", "version"}) {
+        EXPECT_EQ(find_source(body, name)["state"], "ok") << find_source(body, name).dump();
+    }
+}
+
+TEST(GovernanceIntegration, EveryLocalServicesDimensionsArePolled) {
+    RegistryRunner registry(Kie::on);
+    put(registry, "servicecomb.loadbalance.billing", "rule: Random\n",
+        {{"app", "itest"}, {"service", "billing"}, {"environment", "testing"}});
+    TempDir dir;
+    dir.write("services.d/billing.yaml",
+              "servicecomb:\n"
+              "  service: {app: itest, name: billing, version: 2.0.0, environment: testing}\n"
+              "  instance:\n"
+              "    endpoints: [rest://127.0.0.1:18081]\n"
+              "    healthCheck: {interval: 1, times: 3}\n");
+    Agent agent(dir, registry);
+    EXPECT_TRUE(eventually([&] {
+        return find_item(agent.governance(), "servicecomb.loadbalance.billing")["status"] == "ok";
+    }));
+    const auto body = agent.governance();
+    EXPECT_EQ(find_item(body, "servicecomb.loadbalance.billing")["source"],
+              "kie:service:itest/billing@testing");
+    EXPECT_FALSE(find_source(body, "service:itest/orders@testing").is_null());
+    EXPECT_FALSE(find_source(body, "version:itest/billing/2.0.0@testing").is_null());
+}
+
 TEST(GovernanceIntegration, VersionDimensionOverridesAndDisabledOrForeignItemsDoNotApply) {
     RegistryRunner registry(Kie::on);
     put(registry, "servicecomb.retry.r", "maxAttempts: 1\n",
@@ -201,7 +243,8 @@ TEST(GovernanceIntegration, InvalidItemIsReportedWhileValidOnesApply) {
     EXPECT_NE(bad["errors"][0].get<std::string>().find("servicecomb.rateLimiting.bad:"),
               std::string::npos)
         << bad;
-    EXPECT_EQ(body["effective"]["rateLimiting"], json::array({{{"name", "good"}, {"order", 0}}}));
+    EXPECT_EQ(body["effective"]["rateLimiting"],
+              json::array({{{"name", "good"}, {"order", 0}, {"status", "parsed, not enforced"}}}));
     const auto text = agent.metrics();
     EXPECT_NE(text.find("sc_agent_governance_items{kind=\"rateLimiting\",status=\"rejected\"} 1"),
               std::string::npos)
@@ -275,6 +318,39 @@ TEST(GovernanceIntegration, SelectFollowsTheRouteRuleFromKie) {
                   "sc_agent_governance_actions_total{action=\"routed\",kind=\"routeRule\"} 10"),
               std::string::npos)
         << agent.metrics();
+}
+
+TEST(GovernanceIntegration, SelectMatchesOnTheMethodPathAndHeadersItIsGiven) {
+    RegistryRunner registry(Kie::on);
+    const auto v1 = add_provider(registry, "inventory", "1.0.0", 19103);
+    const auto v2 = add_provider(registry, "inventory", "2.0.0", 19104);
+    put(registry, "servicecomb.routeRule.inventory",
+                 "- precedence: 2\n"
+                 "  match:\n"
+                 "    method: [POST]\n"
+                 "    apiPath: {prefix: /api/}\n"
+                 "    headers: {x-canary: {exact: \"1\"}}\n"
+                 "  route:\n"
+                 "    - weight: 100\n"
+                 "      tags: {version: 2.0.0}\n"
+                 "- precedence: 1\n"
+                 "  route:\n"
+                 "    - weight: 100\n"
+                 "      tags: {version: 1.0.0}\n");
+    TempDir dir;
+    Agent agent(dir, registry);
+    ASSERT_TRUE(eventually([&] {
+        return find_item(agent.governance(), "servicecomb.routeRule.inventory")["status"] == "ok";
+    })) << find_item(agent.governance(), "servicecomb.routeRule.inventory").dump();
+    const auto chosen = [&](const std::string& query) {
+        return agent.select("inventory", query)["instance"]["instanceId"];
+    };
+    EXPECT_EQ(chosen("?method=POST&path=/api/stock&header=x-canary:1&header=x-other:2"), v2);
+    EXPECT_EQ(chosen("?method=POST&path=/api/stock&header=X-Canary:1"), v2);
+    EXPECT_EQ(chosen("?method=POST&path=/api/stock"), v1);
+    EXPECT_EQ(chosen("?method=GET&path=/api/stock&header=x-canary:1"), v1);
+    EXPECT_EQ(chosen("?method=POST&path=/other&header=x-canary:1"), v1);
+    EXPECT_EQ(chosen(""), v1);
 }
 
 TEST(GovernanceIntegration, GovernanceFileIsReReadOnReload) {

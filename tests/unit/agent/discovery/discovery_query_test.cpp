@@ -51,6 +51,16 @@ TEST(DiscoveryQuery, EveryInstancesParameter) {
     EXPECT_EQ(query.wait, milliseconds(30'000));
 }
 
+TEST(DiscoveryQuery, LiteralPlusIsTheAtLeastVersionRuleNotASpace) {
+    // Not form encoding (agent-interface.md writes `version=1.2.0+`); %2B means the same.
+    for (std::string_view text : {"version=1.2.0+", "version=1.2.0%2B"}) {
+        auto query = ok(DiscoveryRoute::kInstances, text);
+        EXPECT_EQ(query.filter.version.kind(), Kind::kAtLeast) << text;
+        EXPECT_EQ(query.filter.version.to_string(), "1.2.0+") << text;
+        EXPECT_EQ(ok(DiscoveryRoute::kSelect, text).filter.version.kind(), Kind::kAtLeast);
+    }
+}
+
 TEST(DiscoveryQuery, IndexWithoutWaitBlocksForTheDefaultAndWaitAloneDoesNotBlock) {
     EXPECT_EQ(ok(DiscoveryRoute::kInstances, "index=3").wait, std::chrono::minutes(5));
     EXPECT_EQ(ok(DiscoveryRoute::kInstances, "wait=10m").wait, milliseconds(0));
@@ -58,15 +68,71 @@ TEST(DiscoveryQuery, IndexWithoutWaitBlocksForTheDefaultAndWaitAloneDoesNotBlock
 }
 
 TEST(DiscoveryQuery, SelectTakesHashKeyButNotBlocking) {
-    auto query = ok(DiscoveryRoute::kSelect, "version=latest&hashKey=user+42%2F7");
-    EXPECT_EQ(query.hash_key, "user 42/7");
+    auto query = ok(DiscoveryRoute::kSelect, "version=latest&hashKey=user+42%2F7%20x");
+    EXPECT_EQ(query.hash_key, "user+42/7 x");
     EXPECT_EQ(query.filter.version.kind(), Kind::kLatest);
     EXPECT_EQ(fails(DiscoveryRoute::kSelect, "index=1").message,
               "index: unknown parameter; this route takes app, env, version, tags, status, "
-              "hashKey");
+              "hashKey, method, path, header, consumer");
     EXPECT_EQ(fails(DiscoveryRoute::kInstances, "hashKey=1").message,
               "hashKey: unknown parameter; this route takes app, env, version, tags, status, "
-              "index, wait");
+              "index, wait, consumer");
+}
+
+TEST(DiscoveryQuery, SelectTakesMethodPathAndRepeatedHeadersForGovernanceMatching) {
+    auto query = ok(DiscoveryRoute::kSelect,
+                    "method=POST&path=/api/orders%3Fx=1&header=x-canary:1&header=X-User:a:b"
+                    "&header=x-empty:");
+    EXPECT_EQ(query.request.method, "POST");
+    EXPECT_EQ(query.request.path, "/api/orders");
+    ASSERT_EQ(query.request.headers.size(), 3u);
+    ASSERT_NE(query.request.header("X-Canary"), nullptr);
+    EXPECT_EQ(*query.request.header("X-Canary"), "1");
+    EXPECT_EQ(*query.request.header("x-user"), "a:b");
+    EXPECT_EQ(*query.request.header("x-empty"), "");
+    EXPECT_EQ(fails(DiscoveryRoute::kSelect, "header=nocolon").message,
+              "header: must be name:value, got \"nocolon\"");
+    EXPECT_EQ(fails(DiscoveryRoute::kSelect, "path=api").message,
+              "path: must start with '/', got \"api\"");
+    EXPECT_EQ(fails(DiscoveryRoute::kSelect, "method=GET&method=POST").message,
+              "method: given more than once");
+    EXPECT_EQ(fails(DiscoveryRoute::kInstances, "method=GET").code, "BAD_REQUEST");
+}
+
+TEST(DiscoveryQuery, EachLocalServiceUsesItsOwnDefaults) {
+    DiscoveryDefaults several = defaults();  // the first local service's: shop, production
+    several.consumers = {{"web", "shop", "production"}, {"batch", "billing", "testing"}};
+    auto parse = [&](std::string_view query, std::string_view header = {}) {
+        return parse_discovery_query(DiscoveryRoute::kSelect, "cart", query, several, header);
+    };
+    auto by_param = parse("consumer=batch");
+    ASSERT_FALSE(by_param.error) << by_param.error->message;
+    EXPECT_EQ(by_param.query.key, (discovery::CacheKey{"billing", "cart", "testing"}));
+    auto by_header = parse("", "batch");
+    ASSERT_FALSE(by_header.error) << by_header.error->message;
+    EXPECT_EQ(by_header.query.key, (discovery::CacheKey{"billing", "cart", "testing"}));
+    auto first = parse("consumer=web", "batch");  // the parameter wins
+    EXPECT_EQ(first.query.key, (discovery::CacheKey{"shop", "cart", "production"}));
+    auto explicit_app = parse("consumer=batch&app=other");
+    EXPECT_EQ(explicit_app.query.key, (discovery::CacheKey{"other", "cart", "testing"}));
+
+    // Several services that disagree and no consumer: no silent pick of the first one.
+    auto ambiguous = parse("");
+    ASSERT_TRUE(ambiguous.error);
+    EXPECT_EQ(ambiguous.error->status, 400u);
+    EXPECT_EQ(ambiguous.error->code, "CONSUMER_REQUIRED");
+    auto given = parse("app=shop&env=");
+    ASSERT_FALSE(given.error);
+    EXPECT_EQ(given.query.key, (discovery::CacheKey{"shop", "cart", ""}));
+    auto unknown = parse("consumer=nobody");
+    ASSERT_TRUE(unknown.error);
+    EXPECT_EQ(unknown.error->message,
+              "consumer: 'nobody' is not a local service; local services: web, batch");
+
+    // Services that agree need no consumer.
+    several.consumers[1].app = "shop";
+    several.consumers[1].env = "production";
+    EXPECT_FALSE(parse("").error);
 }
 
 TEST(DiscoveryQuery, BadRequestsNameTheParameter) {

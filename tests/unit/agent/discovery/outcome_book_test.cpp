@@ -55,10 +55,10 @@ TEST(RoundRobinSelectorTest, CyclesThroughTheCandidates) {
     CachedSet cached;
     std::vector<std::string> picked;
     for (int i = 0; i < 4; ++i) {
-        picked.push_back(selector.select(cached, candidates, "")->instance_id);
+        picked.push_back(selector.select(cached, candidates, {})->instance_id);
     }
     EXPECT_EQ(picked, (std::vector<std::string>{"a", "c", "a", "c"}));
-    EXPECT_EQ(selector.select(cached, {}, ""), nullptr);
+    EXPECT_EQ(selector.select(cached, {}, {}), nullptr);
 }
 
 }  // namespace

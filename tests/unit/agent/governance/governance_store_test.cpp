@@ -4,6 +4,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <map>
+#include <string>
+
 #include "agent/api/governance_routes.hpp"
 #include "metrics/metrics_registry.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -68,6 +71,38 @@ TEST_F(GovernanceStoreTest, PollsTheThreeJavaChassisDimensionsWithEnvironmentAlw
             {"app", "shop"}, {"service", "orders"}, {"environment", ""}, {"version", "1.0.0"}}));
     EXPECT_EQ(kie_dimensions({"shop", "", "", "testing"}).size(), 1u);
     EXPECT_EQ(make()->dimension_count(), 3u);
+}
+
+TEST_F(GovernanceStoreTest, SeveralLocalServicesPollEveryServicesDimensionsOnce) {
+    const std::vector<GovernanceIdentity> identities{{"shop", "orders", "1.0.0", ""},
+                                                     {"shop", "billing", "2.0.0", ""},
+                                                     {"shop", "orders", "1.0.0", ""}};
+    const auto dimensions = kie_dimensions(identities);
+    std::vector<std::string> names;
+    for (const auto& dimension : dimensions) {
+        names.push_back(dimension.name);
+    }
+    // One app dimension (shared labels), then each service's, then each version's.
+    EXPECT_EQ(names, (std::vector<std::string>{"app", "service:shop/orders", "service:shop/billing",
+                                               "version:shop/orders/1.0.0",
+                                               "version:shop/billing/2.0.0"}));
+    using Labels = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(dimensions[2].labels,
+              (Labels{{"app", "shop"}, {"service", "billing"}, {"environment", ""}}));
+
+    GovernanceStoreOptions options;
+    options.kie_addresses = {"http://127.0.0.1:1"};
+    options.identity = identities[0];
+    options.other_identities = {identities[1]};
+    GovernanceStore store(ioc_.get_executor(), transport_, nullptr, options);
+    EXPECT_EQ(store.dimension_count(), 5u);
+    // billing's item (services: billing) applies too: it is a local service of this host.
+    ASSERT_TRUE(store.apply_list_result(
+        2,
+        listed({kv("servicecomb.loadbalance.b", "rule: Random\nservices: billing\n", "enabled", 3)},
+               3)));
+    ASSERT_EQ(store.snapshot()->loadbalances().size(), 1u);
+    EXPECT_EQ(store.snapshot()->items()[0].source, "kie:service:shop/billing");
 }
 
 TEST_F(GovernanceStoreTest, StartsEmptyAndPendingWithANonNullSnapshot) {
@@ -221,6 +256,48 @@ TEST_F(GovernanceStoreTest, RestoredInputsApplyUntilKieAnswers) {
     EXPECT_EQ(second->snapshot()->retries().size(), 1u);
     ASSERT_TRUE(second->apply_list_result(1, listed({}, 5)));
     EXPECT_TRUE(second->snapshot()->retries().empty());
+}
+
+TEST_F(GovernanceStoreTest, RouteBodySaysWhichPoliciesAreEnforcedAndWhichAreOnlyParsed) {
+    auto store = make();
+    ASSERT_TRUE(store->apply_list_result(
+        0, listed({kv("servicecomb.matchGroup.g", "matches:\n  - apiPath:\n      prefix: /a\n",
+                      "enabled", 1),
+                   kv("servicecomb.loadbalance.g", "rule: Random", "enabled", 2),
+                   kv("servicecomb.instanceIsolation.g", "minimumNumberOfCalls: 1", "enabled", 3),
+                   kv("servicecomb.retry.g", "maxAttempts: 2", "enabled", 4),
+                   kv("servicecomb.rateLimiting.g", "rate: 10", "enabled", 5),
+                   kv("servicecomb.circuitBreaker.g", "minimumNumberOfCalls: 1", "enabled", 6),
+                   kv("servicecomb.bulkhead.g", "maxConcurrentCalls: 1", "enabled", 7),
+                   kv("servicecomb.faultInjection.g",
+                      "type: abort\npercentage: 50\nerrorCode: 500\n", "enabled", 8),
+                   kv("servicecomb.retry.bad", "maxAttempts: -1", "enabled", 9)},
+                  9)));
+    const auto body = api::governance_json(*store->view());
+    std::map<std::string, nlohmann::json> by_key;
+    for (const auto& item : body["items"]) {
+        by_key[item["key"].get<std::string>()] = item;
+    }
+    for (const char* kind : {"matchGroup", "loadbalance", "instanceIsolation"}) {
+        const auto& item = by_key["servicecomb." + std::string(kind) + ".g"];
+        EXPECT_EQ(item["status"], "ok") << kind;
+        EXPECT_EQ(item["enforcement"], "enforced") << kind;
+    }
+    for (const char* kind :
+         {"retry", "rateLimiting", "circuitBreaker", "bulkhead", "faultInjection"}) {
+        const auto& item = by_key["servicecomb." + std::string(kind) + ".g"];
+        EXPECT_EQ(item["status"], "ok") << kind << " " << item.dump();
+        EXPECT_EQ(item["enforcement"], "parsed, not enforced") << kind;
+        ASSERT_EQ(body["effective"][kind].size(), 1u) << kind;
+        EXPECT_EQ(body["effective"][kind][0]["status"], "parsed, not enforced") << kind;
+    }
+    for (const char* kind : {"loadbalance", "instanceIsolation"}) {
+        ASSERT_EQ(body["effective"][kind].size(), 1u) << kind;
+        EXPECT_EQ(body["effective"][kind][0]["status"], "enforced") << kind;
+    }
+    // A rejected item is neither: it is not in force at all.
+    EXPECT_EQ(by_key["servicecomb.retry.bad"]["status"], "rejected");
+    EXPECT_FALSE(by_key["servicecomb.retry.bad"].contains("enforcement"));
 }
 
 TEST_F(GovernanceStoreTest, RouteBodyShowsSourcesStatusErrorsAndSpec) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 
 #include "plugins/api/fake_clock.hpp"
@@ -167,12 +168,51 @@ TEST_F(GovernedSelectorTest, DiscoveryAdapterUsesTheSetsServiceAndHashKey) {
     for (const auto& instance : four_) {
         candidates.push_back(&instance);
     }
-    const auto* first = adapter.select(set, candidates, "user-17");
+    plugins::RequestView keyed;
+    keyed.affinity_key = "user-17";
+    const auto* first = adapter.select(set, candidates, keyed);
     ASSERT_NE(first, nullptr);
     for (int i = 0; i < 20; ++i) {
-        EXPECT_EQ(adapter.select(set, candidates, "user-17"), first);  // same key, same instance
+        EXPECT_EQ(adapter.select(set, candidates, keyed), first);  // same key, same instance
     }
-    EXPECT_EQ(adapter.select(set, {}, "user-17"), nullptr);
+    EXPECT_EQ(adapter.select(set, {}, keyed), nullptr);
+}
+
+TEST_F(GovernedSelectorTest, WeightedResponseLearnsLatencyFromReportedOutcomes) {
+    set_governance(
+        {{"servicecomb.matchGroup.all", "matches:\n  - serviceName: orders\n", "kie:app"},
+         {"servicecomb.loadbalance.all", "rule: WeightedResponse\n", "kie:app"}});
+    const std::vector<Instance> two{instance("slow", "1.0.0"), instance("fast", "1.0.0")};
+    ASSERT_TRUE(selector_.select("orders", two, {}).has_value());  // the balancer exists now
+    for (int i = 0; i < 20; ++i) {
+        selector_.record_outcome("orders", "slow", true, 1000ms);
+        selector_.record_outcome("orders", "fast", true, 1ms);
+    }
+    // Weights 1/1000 against 1/1: unfed (random) it would be about half and half.
+    const auto seen = picks(two, 1000);
+    EXPECT_GE(seen.count("fast") ? seen.at("fast") : 0, 980);
+}
+
+TEST_F(GovernedSelectorTest, LeastRequestCountsASelectInFlightUntilItsOutcome) {
+    set_governance(
+        {{"servicecomb.matchGroup.all", "matches:\n  - serviceName: orders\n", "kie:app"},
+         {"servicecomb.loadbalance.all", "rule: LeastRequest\n", "kie:app"}});
+    const std::vector<Instance> two{instance("a", "1.0.0"), instance("b", "1.0.0")};
+    // With two candidates P2C compares both: every select goes to the one with fewer calls in
+    // flight (a select starts one, its outcome ends it), so without outcomes the two never
+    // differ by more than one.
+    std::map<std::string, int> in_flight;
+    for (int i = 0; i < 40; ++i) {
+        in_flight[selector_.select("orders", two, {})->instance_id] += 1;
+        ASSERT_LE(std::abs(in_flight["a"] - in_flight["b"]), 1) << "after " << i + 1;
+    }
+    ASSERT_EQ(in_flight["a"], 20);
+    // Ending three of a's calls makes a the less loaded one: the next selects go there.
+    for (int i = 0; i < 3; ++i) {
+        selector_.record_outcome("orders", "a", true, 5ms);
+    }
+    EXPECT_EQ(selector_.select("orders", two, {})->instance_id, "a");
+    EXPECT_EQ(selector_.select("orders", two, {})->instance_id, "a");
 }
 
 }  // namespace

@@ -94,6 +94,19 @@ TEST_F(HttpServerTest, BindsPortZeroAndServesWithKeepAlive) {
     EXPECT_EQ(client.connections_opened(), 1);
 }
 
+TEST_F(HttpServerTest, PlusInTheQueryIsASpaceByDefaultAsInGo) {
+    start();
+    HttpTestClient client("127.0.0.1", server_->port());
+    EXPECT_EQ(client.get("/hello/bob?x=1.2.0+%2B%20").body, "hi bob 1.2.0 + ");
+}
+
+TEST_F(HttpServerTest, PlusInTheQueryStaysAPlusWhenTheRouterSaysSo) {
+    router_.set_plus_as_space(false);  // the local API's setting
+    start();
+    HttpTestClient client("127.0.0.1", server_->port());
+    EXPECT_EQ(client.get("/hello/bob?x=1.2.0+%2B%20").body, "hi bob 1.2.0++ ");
+}
+
 TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405) {
     start();
     HttpTestClient client("127.0.0.1", server_->port());
