@@ -51,7 +51,7 @@ registration::RegistryClientOptions client_options(const config::RegistrySetting
     options.project = registry.project;
     options.domain = registry.domain;
     options.username = registry.auth.username;
-    options.password = registration::sc::Secret(registry.auth.password.reveal());
+    options.password = registry.auth.password;
     return options;
 }
 
