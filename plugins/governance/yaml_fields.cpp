@@ -4,8 +4,9 @@
 #include <charconv>
 #include <climits>
 #include <cmath>
-#include <set>
+#include <tuple>
 
+#include "config/yaml_reader.hpp"
 #include "plugins/governance/duration.hpp"
 
 namespace scagent::plugins::governance {
@@ -21,26 +22,22 @@ void add_error(ItemErrors& errors, const YAML::Node& node, std::string path, std
     ItemError e;
     e.path = std::move(path);
     e.message = std::move(message);
-    if (node.IsDefined() && node.Mark().line >= 0) {
-        e.line = node.Mark().line + 1;
-        e.column = node.Mark().column + 1;
+    if (node.IsDefined()) {
+        std::tie(e.line, e.column) = config::position_of(node.Mark());
     }
     errors.push_back(std::move(e));
 }
 
 bool check_keys(const YAML::Node& map, const std::string& path, ItemErrors& errors) {
     bool clean = true;
-    std::set<std::string, std::less<>> seen;
-    for (const auto& kv : map) {
-        std::string key;
-        if (!scalar_text(kv.first, key)) {
-            add_error(errors, kv.first, path, "keys must be scalars");
-            clean = false;
-        } else if (!seen.insert(key).second) {
-            add_error(errors, kv.first, join_path(path, key), "duplicate key");
-            clean = false;
+    config::unique_entries(map, [&](const YAML::Node& key_node, const YAML::Node* first) {
+        if (first == nullptr) {
+            add_error(errors, key_node, path, "keys must be scalars");
+        } else {
+            add_error(errors, key_node, join_path(path, key_node.Scalar()), "duplicate key");
         }
-    }
+        clean = false;
+    });
     return clean;
 }
 
@@ -53,11 +50,7 @@ bool scalar_text(const YAML::Node& node, std::string& out) {
 }
 
 bool to_int(std::string_view text, long long& out) {
-    if (!text.empty() && text.front() == '+') {
-        text.remove_prefix(1);
-    }
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
+    return config::parse_integer(text, out) == std::errc();
 }
 
 bool to_double(std::string_view text, double& out) {
