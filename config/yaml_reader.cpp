@@ -80,6 +80,25 @@ bool scalar_text(ParseContext& ctx, const YAML::Node& node, const Where& where, 
     return true;
 }
 
+// A scalar's text converted by `convert(text, error)`, which returns nullopt and sets `error` when
+// the text does not fit; the error is reported at `where`.
+template <typename T, typename Convert>
+bool convert_scalar(ParseContext& ctx, const YAML::Node& node, const Where& where, T& out,
+                    Convert convert) {
+    std::string text;
+    if (!scalar_text(ctx, node, where, text)) {
+        return false;
+    }
+    std::string error;
+    std::optional<T> value = convert(std::move(text), error);
+    if (!value) {
+        report(ctx, where, std::move(error));
+        return false;
+    }
+    out = std::move(*value);
+    return true;
+}
+
 Where element_where(ParseContext& ctx, const YAML::Node& node, const Where& parent,
                     const std::string& suffix) {
     Where where{parent.location, parent.path + suffix};
@@ -140,60 +159,41 @@ bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where, Secret& out) {
-    std::string text;
-    if (!scalar_text(ctx, node, where, text)) {
-        return false;
-    }
-    out = Secret(std::move(text));
-    return true;
+    return convert_scalar(ctx, node, where, out, [](std::string text, std::string&) {
+        return std::optional(Secret(std::move(text)));
+    });
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where, bool& out) {
-    std::string text;
-    if (!scalar_text(ctx, node, where, text)) {
-        return false;
-    }
-    if (text == "true") {
-        out = true;
-    } else if (text == "false") {
-        out = false;
-    } else {
-        report(ctx, where, "expected true or false, found '" + text + "'");
-        return false;
-    }
-    return true;
+    return convert_scalar(ctx, node, where, out,
+                          [](const std::string& text, std::string& error) -> std::optional<bool> {
+                              if (text == "true" || text == "false") {
+                                  return text == "true";
+                              }
+                              error = "expected true or false, found '" + text + "'";
+                              return std::nullopt;
+                          });
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where, int& out) {
-    std::string text;
-    if (!scalar_text(ctx, node, where, text)) {
-        return false;
-    }
-    const std::errc ec = parse_integer(text, out);
-    if (ec == std::errc::result_out_of_range) {
-        report(ctx, where, "integer '" + text + "' is out of range");
-        return false;
-    }
-    if (ec != std::errc()) {
-        report(ctx, where, "expected an integer, found '" + text + "'");
-        return false;
-    }
-    return true;
+    return convert_scalar(ctx, node, where, out,
+                          [](const std::string& text, std::string& error) -> std::optional<int> {
+                              int value = 0;
+                              const std::errc ec = parse_integer(text, value);
+                              if (ec == std::errc()) {
+                                  return value;
+                              }
+                              error = ec == std::errc::result_out_of_range
+                                          ? "integer '" + text + "' is out of range"
+                                          : "expected an integer, found '" + text + "'";
+                              return std::nullopt;
+                          });
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where, Duration& out) {
-    std::string text;
-    if (!scalar_text(ctx, node, where, text)) {
-        return false;
-    }
-    std::string error;
-    const auto parsed = parse_duration(text, &error);
-    if (!parsed) {
-        report(ctx, where, error);
-        return false;
-    }
-    out = *parsed;
-    return true;
+    return convert_scalar(ctx, node, where, out, [](const std::string& text, std::string& error) {
+        return parse_duration(text, &error);
+    });
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where,
