@@ -13,8 +13,8 @@ class Secret {
     Secret() = default;
     explicit Secret(std::string value) : value_(std::move(value)) {}
 
-    const std::string& reveal() const { return value_; }
-    bool empty() const { return value_.empty(); }
+    const std::string& reveal() const noexcept { return value_; }
+    bool empty() const noexcept { return value_.empty(); }
     friend bool operator==(const Secret&, const Secret&) = default;
 
     friend std::ostream& operator<<(std::ostream& out, const Secret& secret) {

@@ -80,6 +80,25 @@ bool scalar_text(ParseContext& ctx, const YAML::Node& node, const Where& where, 
     return true;
 }
 
+// A scalar's text converted by `convert(text, error)`, which returns nullopt and sets `error` when
+// the text does not fit; the error is reported at `where`.
+template <typename T, typename Convert>
+bool convert_scalar(ParseContext& ctx, const YAML::Node& node, const Where& where, T& out,
+                    Convert convert) {
+    std::string text;
+    if (!scalar_text(ctx, node, where, text)) {
+        return false;
+    }
+    std::string error;
+    std::optional<T> value = convert(std::move(text), error);
+    if (!value) {
+        report(ctx, where, std::move(error));
+        return false;
+    }
+    out = std::move(*value);
+    return true;
+}
+
 Where element_where(ParseContext& ctx, const YAML::Node& node, const Where& parent,
                     const std::string& suffix) {
     Where where{parent.location, parent.path + suffix};
@@ -92,10 +111,36 @@ Where element_where(ParseContext& ctx, const YAML::Node& node, const Where& pare
 }  // namespace
 
 Location location_of(const ParseContext& context, const YAML::Mark& mark) {
+    const auto [line, column] = position_of(mark);
+    return {context.file, line, column};
+}
+
+std::pair<int, int> position_of(const YAML::Mark& mark) {
     if (mark.line < 0) {
-        return {context.file, 0, 0};
+        return {0, 0};
     }
-    return {context.file, mark.line + 1, mark.column + 1};
+    return {mark.line + 1, mark.column + 1};
+}
+
+std::vector<MapEntry> unique_entries(
+    const YAML::Node& map,
+    const std::function<void(const YAML::Node& key_node, const YAML::Node* first)>& problem) {
+    std::vector<MapEntry> entries;
+    for (const auto& pair : map) {
+        if (!pair.first.IsScalar()) {
+            problem(pair.first, nullptr);
+            continue;
+        }
+        const std::string& key = pair.first.Scalar();
+        const auto first = std::find_if(entries.begin(), entries.end(),
+                                        [&](const MapEntry& entry) { return entry.key == key; });
+        if (first != entries.end()) {
+            problem(pair.first, &first->key_node);
+            continue;
+        }
+        entries.push_back({key, pair.first, pair.second});
+    }
+    return entries;
 }
 
 std::optional<YAML::Node> parse_yaml(const std::string& text, const std::string& file,
@@ -114,63 +159,41 @@ bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where, Secret& out) {
-    std::string text;
-    if (!scalar_text(ctx, node, where, text)) {
-        return false;
-    }
-    out = Secret(std::move(text));
-    return true;
+    return convert_scalar(ctx, node, where, out, [](std::string text, std::string&) {
+        return std::optional(Secret(std::move(text)));
+    });
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where, bool& out) {
-    std::string text;
-    if (!scalar_text(ctx, node, where, text)) {
-        return false;
-    }
-    if (text == "true") {
-        out = true;
-    } else if (text == "false") {
-        out = false;
-    } else {
-        report(ctx, where, "expected true or false, found '" + text + "'");
-        return false;
-    }
-    return true;
+    return convert_scalar(ctx, node, where, out,
+                          [](const std::string& text, std::string& error) -> std::optional<bool> {
+                              if (text == "true" || text == "false") {
+                                  return text == "true";
+                              }
+                              error = "expected true or false, found '" + text + "'";
+                              return std::nullopt;
+                          });
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where, int& out) {
-    std::string text;
-    if (!scalar_text(ctx, node, where, text)) {
-        return false;
-    }
-    int value = 0;
-    const char* begin = text.data() + (text.starts_with('+') ? 1 : 0);
-    const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
-    if (ec == std::errc::result_out_of_range) {
-        report(ctx, where, "integer '" + text + "' is out of range");
-        return false;
-    }
-    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-        report(ctx, where, "expected an integer, found '" + text + "'");
-        return false;
-    }
-    out = value;
-    return true;
+    return convert_scalar(ctx, node, where, out,
+                          [](const std::string& text, std::string& error) -> std::optional<int> {
+                              int value = 0;
+                              const std::errc ec = parse_integer(text, value);
+                              if (ec == std::errc()) {
+                                  return value;
+                              }
+                              error = ec == std::errc::result_out_of_range
+                                          ? "integer '" + text + "' is out of range"
+                                          : "expected an integer, found '" + text + "'";
+                              return std::nullopt;
+                          });
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where, Duration& out) {
-    std::string text;
-    if (!scalar_text(ctx, node, where, text)) {
-        return false;
-    }
-    std::string error;
-    const auto parsed = parse_duration(text, &error);
-    if (!parsed) {
-        report(ctx, where, error);
-        return false;
-    }
-    out = *parsed;
-    return true;
+    return convert_scalar(ctx, node, where, out, [](const std::string& text, std::string& error) {
+        return parse_duration(text, &error);
+    });
 }
 
 bool convert_value(ParseContext& ctx, const YAML::Node& node, const Where& where,
@@ -267,22 +290,18 @@ MapReader::MapReader(ParseContext& context, YAML::Node node, std::string path, L
         return;
     }
     valid_map_ = true;
-    for (const auto& pair : node_) {
-        const Location key_location = location_of(context_, pair.first.Mark());
-        if (!pair.first.IsScalar()) {
+    keys_ = unique_entries(node_, [&](const YAML::Node& key_node, const YAML::Node* first) {
+        const Location key_location = location_of(context_, key_node.Mark());
+        if (first == nullptr) {
             report({key_location, path_}, "keys must be plain text");
-            continue;
+        } else {
+            report({key_location, child_path(key_node.Scalar())},
+                   "duplicate key (first defined at line " +
+                       std::to_string(position_of(first->Mark()).first) + ")");
         }
-        const std::string& key = pair.first.Scalar();
-        if (const auto first = key_marks_.find(key); first != key_marks_.end()) {
-            // yaml-cpp 0.7 keeps both entries and lookups return the first; say so plainly.
-            report({key_location, child_path(key)}, "duplicate key (first defined at line " +
-                                                        std::to_string(first->second.line + 1) +
-                                                        ")");
-            continue;
-        }
-        key_marks_.emplace(key, pair.first.Mark());
-        keys_.emplace_back(key, pair.second);
+    });
+    for (const auto& entry : keys_) {
+        key_marks_.emplace(entry.key, entry.key_node.Mark());
     }
 }
 
@@ -327,7 +346,7 @@ std::optional<MapReader::Value> MapReader::lookup(std::string_view key) {
     if (!valid_map_) {
         return std::nullopt;
     }
-    for (const auto& [name, value] : keys_) {
+    for (const auto& [name, key_node, value] : keys_) {
         if (name == key) {
             Where where = where_of(key);
             if (value.Mark().line >= 0 && !value.IsNull()) {
@@ -341,7 +360,7 @@ std::optional<MapReader::Value> MapReader::lookup(std::string_view key) {
 
 MapReader MapReader::map(std::string_view key) {
     asked_.emplace(key);
-    for (const auto& [name, value] : keys_) {
+    for (const auto& [name, key_node, value] : keys_) {
         if (name == key) {
             return MapReader(context_, value, child_path(key), where_of(key).location);
         }
@@ -384,7 +403,8 @@ void MapReader::reject_unknown() {
     if (!valid_map_) {
         return;
     }
-    for (const auto& [key, value] : keys_) {
+    for (const auto& entry : keys_) {
+        const std::string& key = entry.key;
         if (asked_.contains(key)) {
             continue;
         }

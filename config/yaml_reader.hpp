@@ -2,13 +2,16 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "config/diagnostics.hpp"
@@ -34,6 +37,45 @@ struct Where {
 };
 
 Location location_of(const ParseContext& context, const YAML::Mark& mark);
+
+// The strict core both YAML readers share (this one and governance's Fields); each keeps its own
+// wording and policy for unknown keys.
+
+/// 1-based line and column of a yaml-cpp mark (which is 0-based); {0, 0} when it has none.
+std::pair<int, int> position_of(const YAML::Mark& mark);
+
+/// One key of a mapping, with its value.
+struct MapEntry {
+    std::string key;
+    YAML::Node key_node;
+    YAML::Node value;
+};
+
+/// The entries of `map` in order, the first occurrence of each key only: yaml-cpp 0.7 keeps
+/// duplicate keys silently. `problem(key_node, first)` is called for every key that is skipped:
+/// with `first` null when the key is not a scalar, else with the earlier key node it repeats.
+std::vector<MapEntry> unique_entries(
+    const YAML::Node& map,
+    const std::function<void(const YAML::Node& key_node, const YAML::Node* first)>& problem);
+
+/// A whole decimal integer with an optional sign ("+5", "-3"); std::errc::result_out_of_range
+/// when it does not fit `Int`, std::errc::invalid_argument for anything else.
+template <typename Int>
+std::errc parse_integer(std::string_view text, Int& out) {
+    if (text.starts_with('+')) {
+        text.remove_prefix(1);
+    }
+    Int value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc()) {
+        return ec;
+    }
+    if (text.empty() || end != text.data() + text.size()) {
+        return std::errc::invalid_argument;
+    }
+    out = value;
+    return std::errc();
+}
 
 /// Parses YAML text; a syntax error is reported at its position and yields nullopt.
 std::optional<YAML::Node> parse_yaml(const std::string& text, const std::string& file,
@@ -122,7 +164,7 @@ class MapReader {
     YAML::Node node_;
     std::string path_;
     Location anchor_;
-    std::vector<std::pair<std::string, YAML::Node>> keys_;  ///< first occurrence of each key
+    std::vector<MapEntry> keys_;  ///< first occurrence of each key
     std::map<std::string, YAML::Mark, std::less<>> key_marks_;
     std::set<std::string, std::less<>> asked_;
     bool valid_map_ = false;

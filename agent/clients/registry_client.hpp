@@ -16,7 +16,6 @@
 #include "plugins/registry/servicecomb/model.hpp"
 #include "plugins/registry/servicecomb/sc_requests.hpp"
 #include "plugins/registry/servicecomb/sc_responses.hpp"
-#include "plugins/registry/servicecomb/secret.hpp"
 
 namespace scagent::clients {
 

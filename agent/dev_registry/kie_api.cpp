@@ -9,8 +9,8 @@
 #include <atomic>
 #include <charconv>
 
-#include "agent/dev_registry/go_duration.hpp"
 #include "agent/runtime/asio_tokens.hpp"
+#include "config/duration.hpp"
 
 namespace scagent::dev_registry {
 
@@ -162,7 +162,7 @@ asio::awaitable<HttpReply> KieApi::list(RouteContext& c) {
     }
     std::optional<std::chrono::nanoseconds> wait;
     if (auto text = c.query("wait")) {
-        wait = parse_go_duration(*text);
+        wait = config::parse_go_duration(*text);
         if (!wait || *wait > std::chrono::minutes(5)) {
             co_return error(c, kKieObserveEvent, "wait must be a duration of at most 5m");
         }

@@ -1,8 +1,8 @@
 #include "agent/dev_registry/rbac.hpp"
 
-#include "agent/dev_registry/go_duration.hpp"
 #include "agent/dev_registry/hashing.hpp"
 #include "agent/dev_registry/registry_store.hpp"
+#include "config/duration.hpp"
 
 namespace scagent::dev_registry {
 
@@ -53,8 +53,9 @@ Result<OrderedJson> TokenAuthority::issue(const Json& body) {
     }
     std::chrono::nanoseconds ttl = std::chrono::hours(12);
     if (expiration != nullptr && !expiration->is_null()) {
-        auto parsed = expiration->is_string() ? parse_go_duration(expiration->get<std::string>())
-                                              : std::nullopt;
+        auto parsed = expiration->is_string()
+                          ? config::parse_go_duration(expiration->get<std::string>())
+                          : std::nullopt;
         if (!parsed || *parsed < min_expiration_ || *parsed > std::chrono::hours(24)) {
             return ApiError{kInvalidParams, "tokenExpirationTime must be between " +
                                                 std::to_string(min_expiration_.count()) +

@@ -7,25 +7,19 @@ namespace scagent::plugins::governance {
 
 std::shared_ptr<const BulkheadConfig> parse_bulkhead(const YAML::Node& root, std::string name,
                                                      ItemErrors& errors) {
-    const std::size_t before = errors.size();
-    Fields f(root, "", errors);
-    if (!f.is_map()) {
-        return nullptr;
-    }
-    auto c = std::make_shared<BulkheadConfig>();
-    c->meta = read_meta(f, std::move(name));
-    if (f.read("maxConcurrentCalls", c->max_concurrent_calls) && c->max_concurrent_calls < 0) {
-        f.error("maxConcurrentCalls",
-                "must be >= 0, got " + std::to_string(c->max_concurrent_calls));
-    }
-    if (f.read_duration("maxWaitDuration", c->max_wait_duration) &&
-        c->max_wait_duration < Duration::zero()) {
-        f.error("maxWaitDuration", "must be >= 0, got " + format_duration(c->max_wait_duration));
-    }
-    if (errors.size() != before) {
-        return nullptr;
-    }
-    return c;
+    return parse_policy<BulkheadConfig>(
+        root, std::move(name), errors, [&](Fields& f, BulkheadConfig* c) {
+            if (f.read("maxConcurrentCalls", c->max_concurrent_calls) &&
+                c->max_concurrent_calls < 0) {
+                f.error("maxConcurrentCalls",
+                        "must be >= 0, got " + std::to_string(c->max_concurrent_calls));
+            }
+            if (f.read_duration("maxWaitDuration", c->max_wait_duration) &&
+                c->max_wait_duration < Duration::zero()) {
+                f.error("maxWaitDuration",
+                        "must be >= 0, got " + format_duration(c->max_wait_duration));
+            }
+        });
 }
 
 BulkheadPermit& BulkheadPermit::operator=(BulkheadPermit&& other) noexcept {

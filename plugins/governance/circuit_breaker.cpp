@@ -54,52 +54,46 @@ void read_window_size(Fields& f, CircuitBreakerConfig& c) {
 std::shared_ptr<const CircuitBreakerConfig> parse_circuit_breaker(const YAML::Node& root,
                                                                   std::string name,
                                                                   ItemErrors& errors) {
-    const std::size_t before = errors.size();
-    Fields f(root, "", errors);
-    if (!f.is_map()) {
-        return nullptr;
-    }
-    auto c = std::make_shared<CircuitBreakerConfig>();
-    c->meta = read_meta(f, std::move(name));
-    if (f.read("failureRateThreshold", c->failure_rate_threshold)) {
-        check_rate(f, "failureRateThreshold", c->failure_rate_threshold);
-    }
-    if (f.read("slowCallRateThreshold", c->slow_call_rate_threshold)) {
-        check_rate(f, "slowCallRateThreshold", c->slow_call_rate_threshold);
-    }
-    if (f.read_duration("slowCallDurationThreshold", c->slow_call_duration_threshold)) {
-        check_positive(f, "slowCallDurationThreshold", c->slow_call_duration_threshold);
-    }
-    if (f.read_duration("waitDurationInOpenState", c->wait_duration_in_open_state)) {
-        check_positive(f, "waitDurationInOpenState", c->wait_duration_in_open_state);
-    }
-    if (f.read("permittedNumberOfCallsInHalfOpenState", c->permitted_calls_in_half_open_state) &&
-        c->permitted_calls_in_half_open_state <= 0) {
-        f.error("permittedNumberOfCallsInHalfOpenState",
-                "must be > 0, got " + std::to_string(c->permitted_calls_in_half_open_state));
-    }
-    if (f.read("minimumNumberOfCalls", c->minimum_number_of_calls) &&
-        c->minimum_number_of_calls <= 0) {
-        f.error("minimumNumberOfCalls",
-                "must be > 0, got " + std::to_string(c->minimum_number_of_calls));
-    }
-    std::string type;
-    // Like java-chassis: anything but COUNT_BASED (including a typo) means TIME_BASED.
-    if (f.read("slidingWindowType", type) && type == "COUNT_BASED") {
-        c->sliding_window_type = SlidingWindowType::kCountBased;
-    }
-    read_window_size(f, *c);
-    std::vector<std::string> statuses;
-    if (f.read("recordFailureStatus", statuses) &&
-        check_status_list(f, "recordFailureStatus", statuses)) {
-        c->record_failure_status = std::move(statuses);
-    }
-    f.read("forceClosed", c->force_closed);
-    f.read("forceOpen", c->force_open);
-    if (errors.size() != before) {
-        return nullptr;
-    }
-    return c;
+    return parse_policy<CircuitBreakerConfig>(
+        root, std::move(name), errors, [&](Fields& f, CircuitBreakerConfig* c) {
+            if (f.read("failureRateThreshold", c->failure_rate_threshold)) {
+                check_rate(f, "failureRateThreshold", c->failure_rate_threshold);
+            }
+            if (f.read("slowCallRateThreshold", c->slow_call_rate_threshold)) {
+                check_rate(f, "slowCallRateThreshold", c->slow_call_rate_threshold);
+            }
+            if (f.read_duration("slowCallDurationThreshold", c->slow_call_duration_threshold)) {
+                check_positive(f, "slowCallDurationThreshold", c->slow_call_duration_threshold);
+            }
+            if (f.read_duration("waitDurationInOpenState", c->wait_duration_in_open_state)) {
+                check_positive(f, "waitDurationInOpenState", c->wait_duration_in_open_state);
+            }
+            if (f.read("permittedNumberOfCallsInHalfOpenState",
+                       c->permitted_calls_in_half_open_state) &&
+                c->permitted_calls_in_half_open_state <= 0) {
+                f.error(
+                    "permittedNumberOfCallsInHalfOpenState",
+                    "must be > 0, got " + std::to_string(c->permitted_calls_in_half_open_state));
+            }
+            if (f.read("minimumNumberOfCalls", c->minimum_number_of_calls) &&
+                c->minimum_number_of_calls <= 0) {
+                f.error("minimumNumberOfCalls",
+                        "must be > 0, got " + std::to_string(c->minimum_number_of_calls));
+            }
+            std::string type;
+            // Like java-chassis: anything but COUNT_BASED (including a typo) means TIME_BASED.
+            if (f.read("slidingWindowType", type) && type == "COUNT_BASED") {
+                c->sliding_window_type = SlidingWindowType::kCountBased;
+            }
+            read_window_size(f, *c);
+            std::vector<std::string> statuses;
+            if (f.read("recordFailureStatus", statuses) &&
+                check_status_list(f, "recordFailureStatus", statuses)) {
+                c->record_failure_status = std::move(statuses);
+            }
+            f.read("forceClosed", c->force_closed);
+            f.read("forceOpen", c->force_open);
+        });
 }
 
 std::string_view breaker_state_name(BreakerState state) noexcept {

@@ -9,38 +9,31 @@ namespace scagent::plugins::governance {
 
 std::shared_ptr<const RateLimitConfig> parse_rate_limit(const YAML::Node& root, std::string name,
                                                         ItemErrors& errors) {
-    const std::size_t before = errors.size();
-    Fields f(root, "", errors);
-    if (!f.is_map()) {
-        return nullptr;
-    }
-    auto c = std::make_shared<RateLimitConfig>();
-    c->meta = read_meta(f, std::move(name));
-    if (f.has("match")) {
-        c->dialect = MatchDialect::kGo;
-        if (f.read("match", c->match) && c->match.empty()) {
-            f.error("match", "must name a servicecomb.match item");
-        }
-        if (f.read("burst", c->burst) && c->burst < 1) {
-            f.error("burst", "must be >= 1, got " + std::to_string(c->burst));
-        }
-    }
-    if (f.read("rate", c->rate) && c->rate <= 0) {
-        f.error("rate", "must be > 0, got " + std::to_string(c->rate));
-    }
-    if (f.read_duration("limitRefreshPeriod", c->limit_refresh_period) &&
-        c->limit_refresh_period <= Duration::zero()) {
-        f.error("limitRefreshPeriod",
-                "must be > 0, got " + format_duration(c->limit_refresh_period));
-    }
-    if (f.read_duration("timeoutDuration", c->timeout_duration) &&
-        c->timeout_duration < Duration::zero()) {
-        f.error("timeoutDuration", "must be >= 0, got " + format_duration(c->timeout_duration));
-    }
-    if (errors.size() != before) {
-        return nullptr;
-    }
-    return c;
+    return parse_policy<RateLimitConfig>(
+        root, std::move(name), errors, [&](Fields& f, RateLimitConfig* c) {
+            if (f.has("match")) {
+                c->dialect = MatchDialect::kGo;
+                if (f.read("match", c->match) && c->match.empty()) {
+                    f.error("match", "must name a servicecomb.match item");
+                }
+                if (f.read("burst", c->burst) && c->burst < 1) {
+                    f.error("burst", "must be >= 1, got " + std::to_string(c->burst));
+                }
+            }
+            if (f.read("rate", c->rate) && c->rate <= 0) {
+                f.error("rate", "must be > 0, got " + std::to_string(c->rate));
+            }
+            if (f.read_duration("limitRefreshPeriod", c->limit_refresh_period) &&
+                c->limit_refresh_period <= Duration::zero()) {
+                f.error("limitRefreshPeriod",
+                        "must be > 0, got " + format_duration(c->limit_refresh_period));
+            }
+            if (f.read_duration("timeoutDuration", c->timeout_duration) &&
+                c->timeout_duration < Duration::zero()) {
+                f.error("timeoutDuration",
+                        "must be >= 0, got " + format_duration(c->timeout_duration));
+            }
+        });
 }
 
 RateLimiter::RateLimiter(std::shared_ptr<const RateLimitConfig> config, Clock& clock)

@@ -2,10 +2,10 @@
 
 #include <cctype>
 #include <charconv>
-#include <climits>
 #include <cmath>
-#include <set>
+#include <tuple>
 
+#include "config/yaml_reader.hpp"
 #include "plugins/governance/duration.hpp"
 
 namespace scagent::plugins::governance {
@@ -21,26 +21,22 @@ void add_error(ItemErrors& errors, const YAML::Node& node, std::string path, std
     ItemError e;
     e.path = std::move(path);
     e.message = std::move(message);
-    if (node.IsDefined() && node.Mark().line >= 0) {
-        e.line = node.Mark().line + 1;
-        e.column = node.Mark().column + 1;
+    if (node.IsDefined()) {
+        std::tie(e.line, e.column) = config::position_of(node.Mark());
     }
     errors.push_back(std::move(e));
 }
 
 bool check_keys(const YAML::Node& map, const std::string& path, ItemErrors& errors) {
     bool clean = true;
-    std::set<std::string, std::less<>> seen;
-    for (const auto& kv : map) {
-        std::string key;
-        if (!scalar_text(kv.first, key)) {
-            add_error(errors, kv.first, path, "keys must be scalars");
-            clean = false;
-        } else if (!seen.insert(key).second) {
-            add_error(errors, kv.first, join_path(path, key), "duplicate key");
-            clean = false;
+    config::unique_entries(map, [&](const YAML::Node& key_node, const YAML::Node* first) {
+        if (first == nullptr) {
+            add_error(errors, key_node, path, "keys must be scalars");
+        } else {
+            add_error(errors, key_node, join_path(path, key_node.Scalar()), "duplicate key");
         }
-    }
+        clean = false;
+    });
     return clean;
 }
 
@@ -53,11 +49,7 @@ bool scalar_text(const YAML::Node& node, std::string& out) {
 }
 
 bool to_int(std::string_view text, long long& out) {
-    if (!text.empty() && text.front() == '+') {
-        text.remove_prefix(1);
-    }
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
+    return config::parse_integer(text, out) == std::errc();
 }
 
 bool to_double(std::string_view text, double& out) {
@@ -140,54 +132,55 @@ void Fields::error(std::string_view key, std::string message) {
     add_error(errors_, node.IsDefined() ? node : map_, path_of(key), std::move(message));
 }
 
-bool Fields::read(std::string_view key, int& out) {
-    auto node = get(key);
+namespace {
+
+// Reads `key` as a scalar and converts it; a value that is not a scalar or does not convert is
+// reported as "<expected>, got '<text>'".
+template <class T, class Convert>
+bool read_scalar(Fields& fields, std::string_view key, T& out, std::string_view expected,
+                 Convert convert) {
+    auto node = fields.get(key);
     if (!node.IsDefined()) {
         return false;
     }
-    long long value = 0;
     std::string text;
-    if (!scalar_text(node, text) || !to_int(text, value) || value < INT_MIN || value > INT_MAX) {
-        error(key, "must be an integer, got '" + (node.IsScalar() ? text : "non-scalar") + "'");
+    std::optional<T> value;
+    if (scalar_text(node, text)) {
+        value = convert(text);
+    }
+    if (!value) {
+        fields.error(
+            key, std::string(expected) + ", got '" + (node.IsScalar() ? text : "non-scalar") + "'");
         return false;
     }
-    out = static_cast<int>(value);
+    out = *value;
     return true;
+}
+
+}  // namespace
+
+bool Fields::read(std::string_view key, int& out) {
+    return read_scalar(*this, key, out, "must be an integer", [](const std::string& text) {
+        int value = 0;
+        return config::parse_integer(text, value) == std::errc() ? std::optional(value)
+                                                                 : std::nullopt;
+    });
 }
 
 bool Fields::read(std::string_view key, double& out) {
-    auto node = get(key);
-    if (!node.IsDefined()) {
-        return false;
-    }
-    std::string text;
-    double value = 0;
-    if (!scalar_text(node, text) || !to_double(text, value)) {
-        error(key, "must be a number, got '" + (node.IsScalar() ? text : "non-scalar") + "'");
-        return false;
-    }
-    out = value;
-    return true;
+    return read_scalar(*this, key, out, "must be a number", [](const std::string& text) {
+        double value = 0;
+        return to_double(text, value) ? std::optional(value) : std::nullopt;
+    });
 }
 
 bool Fields::read(std::string_view key, bool& out) {
-    auto node = get(key);
-    if (!node.IsDefined()) {
-        return false;
-    }
-    std::string text;
-    if (scalar_text(node, text)) {
+    return read_scalar(*this, key, out, "must be true or false", [](std::string text) {
         for (auto& c : text) {
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         }
-        if (text == "true" || text == "false") {
-            out = text == "true";
-            return true;
-        }
-    }
-    error(key,
-          "must be true or false, got '" + (node.IsScalar() ? node.Scalar() : "non-scalar") + "'");
-    return false;
+        return text == "true" || text == "false" ? std::optional(text == "true") : std::nullopt;
+    });
 }
 
 bool Fields::read(std::string_view key, std::string& out) {
@@ -231,24 +224,10 @@ bool Fields::read(std::string_view key, std::vector<std::string>& out) {
 }
 
 bool Fields::read_duration(std::string_view key, Duration& out) {
-    auto node = get(key);
-    if (!node.IsDefined()) {
-        return false;
-    }
-    std::string text;
-    std::optional<Duration> value;
-    if (scalar_text(node, text)) {
-        value = parse_duration(text);
-    }
-    if (!value) {
-        error(key,
-              "must be a duration: milliseconds (e.g. 500) or ISO-8601 time (e.g. 10S, 1M, "
-              "0.5S), got '" +
-                  (node.IsScalar() ? text : "non-scalar") + "'");
-        return false;
-    }
-    out = *value;
-    return true;
+    return read_scalar(*this, key, out,
+                       "must be a duration: milliseconds (e.g. 500) or ISO-8601 time (e.g. 10S, "
+                       "1M, 0.5S)",
+                       [](const std::string& text) { return parse_duration(text); });
 }
 
 }  // namespace scagent::plugins::governance

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,5 +64,25 @@ bool check_status_list(Fields& f, std::string_view key, const std::vector<std::s
 
 /// Reads `order` and `services`, which every policy and matchGroup carry.
 PolicyMeta read_meta(Fields& fields, std::string name);
+
+/// The frame every policy and matchGroup parser shares: `root` must be a mapping, its meta is
+/// read, `read_rest(fields, config)` reads the kind's own keys, and any error this item records
+/// on the way yields nullptr instead of a config.
+template <class Config, class ReadRest>
+std::shared_ptr<const Config> parse_policy(const YAML::Node& root, std::string name,
+                                           ItemErrors& errors, ReadRest&& read_rest) {
+    const std::size_t before = errors.size();
+    Fields fields(root, "", errors);
+    if (!fields.is_map()) {
+        return nullptr;
+    }
+    auto config = std::make_shared<Config>();
+    config->meta = read_meta(fields, std::move(name));
+    read_rest(fields, config.get());
+    if (errors.size() != before) {
+        return nullptr;
+    }
+    return config;
+}
 
 }  // namespace scagent::plugins::governance

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <type_traits>
 
 #include "plugins/lb/balancers.hpp"
 
@@ -16,32 +17,24 @@ struct Builtin {
     Maker make;
 };
 
+// Builds a `Balancer`, handing it the Rng when it takes one.
+template <class Balancer>
+std::unique_ptr<LoadBalancer> make([[maybe_unused]] std::unique_ptr<Rng> rng) {
+    if constexpr (std::is_constructible_v<Balancer, std::unique_ptr<Rng>>) {
+        return std::make_unique<Balancer>(std::move(rng));
+    } else {
+        return std::make_unique<Balancer>();
+    }
+}
+
 // The one explicit list of built-in balancers (no static registration).
 constexpr std::array<Builtin, 6> kBuiltins{{
-    {"RoundRobin",
-     [](std::unique_ptr<Rng>) -> std::unique_ptr<LoadBalancer> {
-         return std::make_unique<RoundRobin>();
-     }},
-    {"Random",
-     [](std::unique_ptr<Rng> rng) -> std::unique_ptr<LoadBalancer> {
-         return std::make_unique<RandomBalancer>(std::move(rng));
-     }},
-    {"WeightedResponse",
-     [](std::unique_ptr<Rng> rng) -> std::unique_ptr<LoadBalancer> {
-         return std::make_unique<WeightedResponse>(std::move(rng));
-     }},
-    {"SessionStickiness",
-     [](std::unique_ptr<Rng>) -> std::unique_ptr<LoadBalancer> {
-         return std::make_unique<SessionStickiness>();
-     }},
-    {"LeastRequest",
-     [](std::unique_ptr<Rng> rng) -> std::unique_ptr<LoadBalancer> {
-         return std::make_unique<LeastRequest>(std::move(rng));
-     }},
-    {"ConsistentHash",
-     [](std::unique_ptr<Rng>) -> std::unique_ptr<LoadBalancer> {
-         return std::make_unique<ConsistentHash>();
-     }},
+    {"RoundRobin", &make<RoundRobin>},
+    {"Random", &make<RandomBalancer>},
+    {"WeightedResponse", &make<WeightedResponse>},
+    {"SessionStickiness", &make<SessionStickiness>},
+    {"LeastRequest", &make<LeastRequest>},
+    {"ConsistentHash", &make<ConsistentHash>},
 }};
 
 constexpr auto kNames = [] {

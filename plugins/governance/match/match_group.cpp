@@ -123,39 +123,33 @@ bool parse_match_entry(const YAML::Node& node, const std::string& path, MatchDia
 std::shared_ptr<const MatchGroupConfig> parse_match_group(const YAML::Node& root, std::string name,
                                                           MatchDialect dialect,
                                                           ItemErrors& errors) {
-    const std::size_t before = errors.size();
-    Fields f(root, "", errors);
-    if (!f.is_map()) {
-        return nullptr;
-    }
-    auto config = std::make_shared<MatchGroupConfig>();
-    config->meta = read_meta(f, std::move(name));
-    config->dialect = dialect;
-    if (dialect == MatchDialect::kGo && f.read("trafficMarkPolicy", config->traffic_mark_policy) &&
-        config->traffic_mark_policy != "once" && config->traffic_mark_policy != "perService") {
-        f.error("trafficMarkPolicy",
-                "must be once or perService, got '" + config->traffic_mark_policy + "'");
-    }
-    auto matches = f.get("matches");
-    if (!matches.IsDefined()) {
-        f.error("matches", "is required: a list of at least one match");
-    } else if (!matches.IsSequence() || matches.size() == 0) {
-        f.error("matches", "must be a list of at least one match");
-    } else {
-        const auto operators =
-            dialect == MatchDialect::kGo ? OperatorDialect::kGo : OperatorDialect::kJava;
-        for (std::size_t i = 0; i < matches.size(); ++i) {
-            MatchEntry entry;
-            if (parse_match_entry(matches[i], "matches[" + std::to_string(i) + "]", dialect,
-                                  operators, entry, errors)) {
-                config->entries.push_back(std::move(entry));
+    return parse_policy<MatchGroupConfig>(
+        root, std::move(name), errors, [&](Fields& f, MatchGroupConfig* config) {
+            config->dialect = dialect;
+            if (dialect == MatchDialect::kGo &&
+                f.read("trafficMarkPolicy", config->traffic_mark_policy) &&
+                config->traffic_mark_policy != "once" &&
+                config->traffic_mark_policy != "perService") {
+                f.error("trafficMarkPolicy",
+                        "must be once or perService, got '" + config->traffic_mark_policy + "'");
             }
-        }
-    }
-    if (errors.size() != before) {
-        return nullptr;
-    }
-    return config;
+            auto matches = f.get("matches");
+            if (!matches.IsDefined()) {
+                f.error("matches", "is required: a list of at least one match");
+            } else if (!matches.IsSequence() || matches.size() == 0) {
+                f.error("matches", "must be a list of at least one match");
+            } else {
+                const auto operators =
+                    dialect == MatchDialect::kGo ? OperatorDialect::kGo : OperatorDialect::kJava;
+                for (std::size_t i = 0; i < matches.size(); ++i) {
+                    MatchEntry entry;
+                    if (parse_match_entry(matches[i], "matches[" + std::to_string(i) + "]", dialect,
+                                          operators, entry, errors)) {
+                        config->entries.push_back(std::move(entry));
+                    }
+                }
+            }
+        });
 }
 
 }  // namespace scagent::plugins::governance

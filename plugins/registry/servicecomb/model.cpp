@@ -1,172 +1,212 @@
 #include "plugins/registry/servicecomb/model.hpp"
 
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "plugins/registry/servicecomb/json_fields.hpp"
 
 namespace scagent::plugins::servicecomb {
+namespace {
 
-using json_fields::expect_object;
-using json_fields::read;
-using json_fields::read_int;
-using json_fields::write;
-using json_fields::write_int;
+// Each wire type lists its fields once, as {JSON name, member}; to_json and from_json both walk
+// that list. Per member type: strings, lists and maps are omitted when empty and read when
+// present and not null; ints are omitted when 0 and may arrive quoted; optionals are written when
+// set; nested structs are omitted when they encode to {}. Unknown JSON fields are ignored.
+template <class Struct, class Member>
+struct Field {
+    const char* name;
+    Member Struct::*member;
+};
+
+template <class T>
+struct Schema;
+
+template <>
+struct Schema<Framework> {
+    static constexpr const char* kWhat = "framework";
+    static constexpr std::tuple kFields{Field{"name", &Framework::name},
+                                        Field{"version", &Framework::version}};
+};
+
+template <>
+struct Schema<MicroService> {
+    static constexpr const char* kWhat = "service";
+    static constexpr std::tuple kFields{Field{"serviceId", &MicroService::service_id},
+                                        Field{"appId", &MicroService::app_id},
+                                        Field{"serviceName", &MicroService::service_name},
+                                        Field{"version", &MicroService::version},
+                                        Field{"description", &MicroService::description},
+                                        Field{"level", &MicroService::level},
+                                        Field{"schemas", &MicroService::schemas},
+                                        Field{"status", &MicroService::status},
+                                        Field{"properties", &MicroService::properties},
+                                        Field{"timestamp", &MicroService::timestamp},
+                                        Field{"alias", &MicroService::alias},
+                                        Field{"modTimestamp", &MicroService::mod_timestamp},
+                                        Field{"environment", &MicroService::environment},
+                                        Field{"registerBy", &MicroService::register_by},
+                                        Field{"framework", &MicroService::framework}};
+};
+
+template <>
+struct Schema<HealthCheck> {
+    static constexpr const char* kWhat = "healthCheck";
+    static constexpr std::tuple kFields{
+        Field{"mode", &HealthCheck::mode}, Field{"port", &HealthCheck::port},
+        Field{"interval", &HealthCheck::interval}, Field{"times", &HealthCheck::times},
+        Field{"url", &HealthCheck::url}};
+};
+
+template <>
+struct Schema<DataCenterInfo> {
+    static constexpr const char* kWhat = "dataCenterInfo";
+    static constexpr std::tuple kFields{Field{"name", &DataCenterInfo::name},
+                                        Field{"region", &DataCenterInfo::region},
+                                        Field{"availableZone", &DataCenterInfo::available_zone}};
+};
+
+template <>
+struct Schema<MicroServiceInstance> {
+    using I = MicroServiceInstance;
+    static constexpr const char* kWhat = "instance";
+    static constexpr std::tuple kFields{Field{"instanceId", &I::instance_id},
+                                        Field{"serviceId", &I::service_id},
+                                        Field{"endpoints", &I::endpoints},
+                                        Field{"hostName", &I::host_name},
+                                        Field{"status", &I::status},
+                                        Field{"properties", &I::properties},
+                                        Field{"healthCheck", &I::health_check},
+                                        Field{"dataCenterInfo", &I::data_center_info},
+                                        Field{"timestamp", &I::timestamp},
+                                        Field{"modTimestamp", &I::mod_timestamp},
+                                        Field{"version", &I::version}};
+};
+
+template <>
+struct Schema<MicroServiceKey> {
+    using K = MicroServiceKey;
+    static constexpr const char* kWhat = "key";
+    static constexpr std::tuple kFields{
+        Field{"tenant", &K::tenant}, Field{"environment", &K::environment},
+        Field{"appId", &K::app_id},  Field{"serviceName", &K::service_name},
+        Field{"alias", &K::alias},   Field{"version", &K::version}};
+};
+
+template <>
+struct Schema<HeartbeatEntry> {
+    static constexpr const char* kWhat = "heartbeat entry";
+    static constexpr std::tuple kFields{Field{"serviceId", &HeartbeatEntry::service_id},
+                                        Field{"instanceId", &HeartbeatEntry::instance_id},
+                                        Field{"errMessage", &HeartbeatEntry::error_message}};
+};
+
+template <>
+struct Schema<WatchEvent> {
+    static constexpr const char* kWhat = "watch event";
+    static constexpr std::tuple kFields{Field{"action", &WatchEvent::action},
+                                        Field{"key", &WatchEvent::key},
+                                        Field{"instance", &WatchEvent::instance}};
+};
+
+template <class T>
+void put(nlohmann::json& json, const char* key, const T& value) {
+    if constexpr (std::is_same_v<T, int>) {
+        json_fields::write_int(json, key, value);
+    } else if constexpr (requires { value.empty(); }) {
+        json_fields::write(json, key, value);
+    } else if constexpr (requires { value.has_value(); }) {
+        if (value) {
+            json[key] = *value;
+        }
+    } else if (nlohmann::json nested = value; !nested.empty()) {
+        json[key] = std::move(nested);
+    }
+}
+
+template <class T>
+void get(const nlohmann::json& json, const char* key, T& out) {
+    if constexpr (std::is_same_v<T, int>) {
+        json_fields::read_int(json, key, out);
+    } else if constexpr (requires { out.has_value(); }) {
+        if (auto it = json.find(key); it != json.end() && !it->is_null()) {
+            out = it->get<typename T::value_type>();
+        }
+    } else {
+        json_fields::read(json, key, out);
+    }
+}
+
+template <class T>
+void encode(nlohmann::json& json, const T& value) {
+    json = nlohmann::json::object();
+    std::apply([&](const auto&... field) { (put(json, field.name, value.*field.member), ...); },
+               Schema<T>::kFields);
+}
+
+template <class T>
+void decode(const nlohmann::json& json, T& value) {
+    json_fields::expect_object(json, Schema<T>::kWhat);
+    std::apply([&](const auto&... field) { (get(json, field.name, value.*field.member), ...); },
+               Schema<T>::kFields);
+}
+
+}  // namespace
 
 void to_json(nlohmann::json& json, const Framework& value) {
-    json = nlohmann::json::object();
-    write(json, "name", value.name);
-    write(json, "version", value.version);
+    encode(json, value);
 }
 
 void from_json(const nlohmann::json& json, Framework& value) {
-    expect_object(json, "framework");
-    read(json, "name", value.name);
-    read(json, "version", value.version);
+    decode(json, value);
 }
 
 void to_json(nlohmann::json& json, const MicroService& value) {
-    json = nlohmann::json::object();
-    write(json, "serviceId", value.service_id);
-    write(json, "appId", value.app_id);
-    write(json, "serviceName", value.service_name);
-    write(json, "version", value.version);
-    write(json, "description", value.description);
-    write(json, "level", value.level);
-    write(json, "schemas", value.schemas);
-    write(json, "status", value.status);
-    write(json, "properties", value.properties);
-    write(json, "timestamp", value.timestamp);
-    write(json, "alias", value.alias);
-    write(json, "modTimestamp", value.mod_timestamp);
-    write(json, "environment", value.environment);
-    write(json, "registerBy", value.register_by);
-    if (!value.framework.name.empty() || !value.framework.version.empty()) {
-        json["framework"] = value.framework;
-    }
+    encode(json, value);
 }
 
 void from_json(const nlohmann::json& json, MicroService& value) {
-    expect_object(json, "service");
-    read(json, "serviceId", value.service_id);
-    read(json, "appId", value.app_id);
-    read(json, "serviceName", value.service_name);
-    read(json, "version", value.version);
-    read(json, "description", value.description);
-    read(json, "level", value.level);
-    read(json, "schemas", value.schemas);
-    read(json, "status", value.status);
-    read(json, "properties", value.properties);
-    read(json, "timestamp", value.timestamp);
-    read(json, "alias", value.alias);
-    read(json, "modTimestamp", value.mod_timestamp);
-    read(json, "environment", value.environment);
-    read(json, "registerBy", value.register_by);
-    read(json, "framework", value.framework);
+    decode(json, value);
 }
 
 void to_json(nlohmann::json& json, const HealthCheck& value) {
-    json = nlohmann::json::object();
-    write(json, "mode", value.mode);
-    write_int(json, "port", value.port);
-    write_int(json, "interval", value.interval);
-    write_int(json, "times", value.times);
-    write(json, "url", value.url);
+    encode(json, value);
 }
 
 void from_json(const nlohmann::json& json, HealthCheck& value) {
-    expect_object(json, "healthCheck");
-    value.mode.clear();
-    read(json, "mode", value.mode);
-    read_int(json, "port", value.port);
-    read_int(json, "interval", value.interval);
-    read_int(json, "times", value.times);
-    read(json, "url", value.url);
+    value.mode.clear();  // the struct defaults to "push"; on the wire a missing mode is empty
+    decode(json, value);
 }
 
 void to_json(nlohmann::json& json, const DataCenterInfo& value) {
-    json = nlohmann::json::object();
-    write(json, "name", value.name);
-    write(json, "region", value.region);
-    write(json, "availableZone", value.available_zone);
+    encode(json, value);
 }
 
 void from_json(const nlohmann::json& json, DataCenterInfo& value) {
-    expect_object(json, "dataCenterInfo");
-    read(json, "name", value.name);
-    read(json, "region", value.region);
-    read(json, "availableZone", value.available_zone);
+    decode(json, value);
 }
 
 void to_json(nlohmann::json& json, const MicroServiceInstance& value) {
-    json = nlohmann::json::object();
-    write(json, "instanceId", value.instance_id);
-    write(json, "serviceId", value.service_id);
-    write(json, "endpoints", value.endpoints);
-    write(json, "hostName", value.host_name);
-    write(json, "status", value.status);
-    write(json, "properties", value.properties);
-    if (value.health_check) {
-        json["healthCheck"] = *value.health_check;
-    }
-    if (value.data_center_info) {
-        json["dataCenterInfo"] = *value.data_center_info;
-    }
-    write(json, "timestamp", value.timestamp);
-    write(json, "modTimestamp", value.mod_timestamp);
-    write(json, "version", value.version);
+    encode(json, value);
 }
 
 void from_json(const nlohmann::json& json, MicroServiceInstance& value) {
-    expect_object(json, "instance");
-    read(json, "instanceId", value.instance_id);
-    read(json, "serviceId", value.service_id);
-    read(json, "endpoints", value.endpoints);
-    read(json, "hostName", value.host_name);
-    read(json, "status", value.status);
-    read(json, "properties", value.properties);
-    if (auto it = json.find("healthCheck"); it != json.end() && !it->is_null()) {
-        value.health_check = it->get<HealthCheck>();
-    }
-    if (auto it = json.find("dataCenterInfo"); it != json.end() && !it->is_null()) {
-        value.data_center_info = it->get<DataCenterInfo>();
-    }
-    read(json, "timestamp", value.timestamp);
-    read(json, "modTimestamp", value.mod_timestamp);
-    read(json, "version", value.version);
+    decode(json, value);
 }
 
 void to_json(nlohmann::json& json, const MicroServiceKey& value) {
-    json = nlohmann::json::object();
-    write(json, "tenant", value.tenant);
-    write(json, "environment", value.environment);
-    write(json, "appId", value.app_id);
-    write(json, "serviceName", value.service_name);
-    write(json, "alias", value.alias);
-    write(json, "version", value.version);
+    encode(json, value);
 }
 
 void from_json(const nlohmann::json& json, MicroServiceKey& value) {
-    expect_object(json, "key");
-    read(json, "tenant", value.tenant);
-    read(json, "environment", value.environment);
-    read(json, "appId", value.app_id);
-    read(json, "serviceName", value.service_name);
-    read(json, "alias", value.alias);
-    read(json, "version", value.version);
+    decode(json, value);
 }
 
 void from_json(const nlohmann::json& json, HeartbeatEntry& value) {
-    expect_object(json, "heartbeat entry");
-    read(json, "serviceId", value.service_id);
-    read(json, "instanceId", value.instance_id);
-    read(json, "errMessage", value.error_message);
+    decode(json, value);
 }
 
 void from_json(const nlohmann::json& json, WatchEvent& value) {
-    expect_object(json, "watch event");
-    read(json, "action", value.action);
-    read(json, "key", value.key);
-    read(json, "instance", value.instance);
+    decode(json, value);
 }
 
 }  // namespace scagent::plugins::servicecomb

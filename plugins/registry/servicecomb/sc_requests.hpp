@@ -4,11 +4,13 @@
 #include <string_view>
 #include <vector>
 
+#include "config/secret.hpp"
 #include "plugins/api/http_message.hpp"
 #include "plugins/registry/servicecomb/model.hpp"
-#include "plugins/registry/servicecomb/secret.hpp"
 
 namespace scagent::plugins::servicecomb {
+
+using config::Secret;
 
 /// GET /instances: one provider by app and name (spec §1.4.7).
 struct FindQuery {

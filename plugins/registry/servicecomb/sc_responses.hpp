@@ -4,12 +4,14 @@
 #include <string_view>
 #include <vector>
 
+#include "config/secret.hpp"
 #include "plugins/api/http_message.hpp"
 #include "plugins/registry/servicecomb/model.hpp"
 #include "plugins/registry/servicecomb/registry_error.hpp"
-#include "plugins/registry/servicecomb/secret.hpp"
 
 namespace scagent::plugins::servicecomb {
+
+using config::Secret;
 
 /// Decoders of service-center v4 responses. None throws: a non-2xx becomes the decoded SC error
 /// (decode_error_response), a 2xx with an unusable body becomes ErrorKind::decode.

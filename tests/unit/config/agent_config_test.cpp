@@ -119,6 +119,11 @@ TEST(AgentConfig, WrongTypesNameTheExpectation) {
     EXPECT_EQ(load_text("- a\n").diagnostics, "agent.yaml:1:1: expected a mapping, found a list\n");
 }
 
+TEST(AgentConfig, KeysMustBePlainText) {
+    EXPECT_EQ(load_text("services: []\nlog: {[a]: 1}\n").diagnostics,
+              "agent.yaml:2:7: log: keys must be plain text\n");
+}
+
 TEST(AgentConfig, RangesAreEnforcedNeverClamped) {
     EXPECT_EQ(load_text("services: []\nthreads: 0\n").diagnostics,
               "agent.yaml:2:10: threads: must be between 1 and 64, found 0\n");

@@ -46,6 +46,29 @@ TEST(GovernanceDuration, MalformedTextIsRejected) {
     }
 }
 
+TEST(GovernanceDuration, OverflowIsRejectedNotWrapped) {
+    for (const char* text : {"PT3000000H", "3000000H", "2562047H60M", "PT9223372036854775808S",
+                             "99999999999999999999S", "-3000000H"}) {
+        EXPECT_EQ(parse_duration(text), std::nullopt) << text;
+    }
+    EXPECT_EQ(parse_duration("PT2562047H"), hours(2562047));
+    EXPECT_EQ(parse_duration("-2562047H"), -hours(2562047));
+}
+
+TEST(GovernanceDuration, NegativeValuesAreLeftToTheCallersRangeChecks) {
+    EXPECT_EQ(parse_duration("-0.5S"), milliseconds(-500));
+    EXPECT_EQ(parse_duration("1H-30M"), minutes(30));
+    EXPECT_EQ(parse_duration("-9999999999"), milliseconds(-9999999999));
+}
+
+TEST(GovernanceDuration, ExplainsWhyThroughTheSharedParser) {
+    std::string error;
+    EXPECT_EQ(config::parse_iso_duration("PT3000000H", &error), std::nullopt);
+    EXPECT_EQ(error, "duration '3000000H' is too large");
+    EXPECT_EQ(config::parse_iso_duration("1S1M", &error), std::nullopt);
+    EXPECT_EQ(error, "duration '1S1M' must give H, M and S at most once each, in that order");
+}
+
 TEST(GovernanceDuration, FormatsForMessages) {
     EXPECT_EQ(format_duration(seconds(2)), "2s");
     EXPECT_EQ(format_duration(milliseconds(1500)), "1500ms");

@@ -54,6 +54,13 @@ order: -1
     EXPECT_EQ(c->meta.order, -1);
 }
 
+TEST(RetryParse, KeysMustBeUniqueScalars) {
+    const std::string k = "servicecomb.retry.r";
+    EXPECT_EQ(parse_errors(k, "maxAttempts: 2\nmaxAttempts: 3\n"),
+              Errors{k + ":2:1: maxAttempts: duplicate key"});
+    EXPECT_EQ(parse_errors(k, "? [a]\n: 1\n"), Errors{k + ":1:3: keys must be scalars"});
+}
+
 TEST(RetryParse, WaitBelowOneMillisecondBecomesOneAndEmptyStatusListMeansDefault) {
     auto c = parse_ok<RetryConfig>("servicecomb.retry.r",
                                    "waitDuration: 0\nretryOnResponseStatus: []\n");

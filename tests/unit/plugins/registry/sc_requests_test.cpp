@@ -155,7 +155,7 @@ TEST(ScRequestsTest, WatcherHealthAndToken) {
 TEST(ScRequestsTest, SecretNeverPrints) {
     std::ostringstream out;
     out << Secret("hunter2");
-    EXPECT_EQ(out.str(), "<redacted>");
+    EXPECT_EQ(out.str(), "***");
 }
 
 TEST(HttpMessageTest, HeaderLookupIsCaseInsensitive) {

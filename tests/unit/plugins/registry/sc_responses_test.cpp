@@ -91,10 +91,56 @@ TEST(ScResponsesTest, BatchHeartbeat) {
         {"serviceId":"s1","instanceId":"i1"},
         {"serviceId":"s2","instanceId":"i2","errMessage":"Instance does not exist(x)"}]})json"));
     ASSERT_TRUE(entries.has_value());
-ASSERT_EQ(entries->size(), 2u);
-EXPECT_TRUE((*entries)[0].error_message.empty());
-EXPECT_EQ((*entries)[1].instance_id, "i2");
-EXPECT_EQ((*entries)[1].error_message, "Instance does not exist(x)");
+    ASSERT_EQ(entries->size(), 2u);
+    EXPECT_TRUE((*entries)[0].error_message.empty());
+    EXPECT_EQ((*entries)[1].instance_id, "i2");
+    EXPECT_EQ((*entries)[1].error_message, "Instance does not exist(x)");
+}
+
+TEST(ModelJsonTest, EncodeOmitsEmptyFieldsAndDecodeRoundTrips) {
+    EXPECT_EQ(nlohmann::json(MicroService{}), nlohmann::json::object());
+    EXPECT_EQ(nlohmann::json(HealthCheck{.mode = ""}), nlohmann::json::object());
+
+    MicroService service{.service_id = "s",
+                         .app_id = "shop",
+                         .schemas = {"a"},
+                         .properties = {{"k", "v"}},
+                         .register_by = "SIDECAR"};
+    EXPECT_EQ(nlohmann::json(service), nlohmann::json::parse(R"({"serviceId":"s","appId":"shop",
+        "schemas":["a"],"properties":{"k":"v"},"registerBy":"SIDECAR"})"));
+    service.framework.version = "1";
+    EXPECT_EQ(nlohmann::json(service)["framework"], nlohmann::json::parse(R"({"version":"1"})"));
+    EXPECT_EQ(nlohmann::json(service).get<MicroService>(), service);
+
+    MicroServiceInstance instance{.instance_id = "i",
+                                  .endpoints = {"rest://h:1"},
+                                  .health_check = HealthCheck{.port = 8, .url = "/h"},
+                                  .data_center_info = DataCenterInfo{.name = "dc"}};
+    EXPECT_EQ(nlohmann::json(instance), nlohmann::json::parse(R"({"instanceId":"i",
+        "endpoints":["rest://h:1"],"healthCheck":{"mode":"push","port":8,"url":"/h"},
+        "dataCenterInfo":{"name":"dc"}})"));
+    EXPECT_EQ(nlohmann::json(instance).get<MicroServiceInstance>(), instance);
+}
+
+TEST(ModelJsonTest, DecodeToleratesQuotedIntsNullsAndUnknownFields) {
+    const auto instance = nlohmann::json::parse(R"({"instanceId":"i","hostName":null,
+        "healthCheck":{"interval":"30","times":3,"extra":true},"dataCenterInfo":null,"x":[1]})")
+                              .get<MicroServiceInstance>();
+    EXPECT_EQ(instance.instance_id, "i");
+    EXPECT_TRUE(instance.host_name.empty());
+    ASSERT_TRUE(instance.health_check.has_value());
+    EXPECT_EQ(instance.health_check->mode, "");  // not the struct's "push" default
+    EXPECT_EQ(instance.health_check->interval, 30);
+    EXPECT_EQ(instance.health_check->times, 3);
+    EXPECT_FALSE(instance.data_center_info.has_value());
+
+    const auto event = nlohmann::json::parse(R"({"action":"UPDATE","key":{"appId":"a",
+        "serviceName":"b"},"instance":{"instanceId":"i"}})")
+                           .get<WatchEvent>();
+    EXPECT_EQ(event.action, "UPDATE");
+    EXPECT_EQ(event.key.service_name, "b");
+    EXPECT_EQ(event.instance.instance_id, "i");
+    EXPECT_THROW(nlohmann::json::parse(R"({"key":5})").get<WatchEvent>(), std::invalid_argument);
 }
 
 TEST(ScResponsesTest, FindInstancesRevisionAndNotModified) {
