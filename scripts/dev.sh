@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 
 # The debug preset: the build CI verifies, shared with scripts/test.sh (one build for both
 # commands), and speed does not matter for a dev run. Packages are built from `release`.
-scripts/setup.sh debug
+# Only the agent itself: a newcomer sees it running before any test is compiled.
+scripts/setup.sh debug sc-agent
 exec build/debug/agent/sc-agent dev "$@"

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages sc-agent builds with, when any is missing, then configures and
-# builds one CMake preset. Usage: scripts/setup.sh [release|debug|asan]
+# builds one CMake preset (all of it, or the targets named after it).
+# Usage: scripts/setup.sh [release|debug|asan] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 preset="${1:-release}"
+shift || true
+targets=()
+for target in "$@"; do
+    targets+=(--target "$target")
+done
 packages=(
     g++ cmake make pkg-config ccache git curl python3
     libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
@@ -34,4 +40,4 @@ export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_fil
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
 jobs="${SC_AGENT_JOBS:-$(nproc)}"
 cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j "$jobs"
+cmake --build --preset "$preset" -j "$jobs" "${targets[@]}"

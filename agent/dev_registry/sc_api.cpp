@@ -1,8 +1,7 @@
 #include "agent/dev_registry/sc_api.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -341,26 +340,33 @@ asio::awaitable<void> ScApi::run_watch(std::shared_ptr<net::WebSocketConnection>
             }
         });
     });
-    asio::co_spawn(executor, watch_reader(ws, closed, timer), asio::detached);
-    while (!*closed) {
-        // Frames published while a write was in flight lost their wake-up: drain to empty.
-        for (auto frames = sub->drain(); !frames.empty() && !*closed; frames = sub->drain()) {
-            for (auto& frame : frames) {
-                if (co_await ws->write_text(std::move(frame))) {
-                    *closed = true;
-                    break;
+    // The reader (it only notices the peer closing) and the writer run side by side; the
+    // writer closes the socket when it ends, so the reader ends with it.
+    auto writer = [&]() -> asio::awaitable<void> {
+        while (!*closed) {
+            // Frames published while a write was in flight lost their wake-up: drain to empty.
+            for (auto frames = sub->drain(); !frames.empty() && !*closed; frames = sub->drain()) {
+                for (auto& frame : frames) {
+                    if (co_await ws->write_text(std::move(frame))) {
+                        *closed = true;
+                        break;
+                    }
                 }
             }
+            if (*closed) {
+                break;
+            }
+            timer->expires_after(ping_interval_);
+            auto [ec] = co_await timer->async_wait(kNoThrow);
+            if (!ec && !*closed && co_await ws->ping()) {
+                break;
+            }
         }
-        if (*closed) {
-            break;
-        }
-        timer->expires_after(ping_interval_);
-        auto [ec] = co_await timer->async_wait(kNoThrow);
-        if (!ec && !*closed && co_await ws->ping()) {
-            break;
-        }
-    }
+        ws->cancel();
+    };
+    using namespace asio::experimental::awaitable_operators;
+    auto reading = watch_reader(ws, closed, timer);
+    co_await (writer() && std::move(reading));
     hub_.unsubscribe(key, sub);
 }
 

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -341,7 +340,8 @@ HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHan
     : state_(std::make_shared<State>(ioc, std::move(options), std::move(handler))) {}
 
 HttpServer::~HttpServer() {
-    asio::post(state_->strand, [state = state_] { state->begin_stop(std::chrono::milliseconds(0)); });
+    asio::post(state_->strand,
+               [state = state_] { state->begin_stop(std::chrono::milliseconds(0)); });
 }
 
 void HttpServer::start() {

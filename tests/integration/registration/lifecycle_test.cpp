@@ -1,12 +1,16 @@
 // Process lifecycle: SIGTERM drain of the real binary, descriptor reloads (SIGHUP).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <iostream>
 #include <regex>
 
+#include "agent/dev_registry/kie_store.hpp"
 #include "tests/integration/registration/child_process.hpp"
 #include "tests/support/agent_config.hpp"
 #include "tests/support/agent_runner.hpp"
+#include "tests/support/fault_proxy.hpp"
 #include "tests/support/registry_runner.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -81,6 +85,127 @@ TEST(DrainTest, SigtermMarksDownFinishesInFlightDeregistersAndExitsZero) {
     EXPECT_EQ(answer.status, 200U) << answer.error << "\n" << agent->log();
     EXPECT_EQ(answer.header("x-sc-agent-index"), index) << "answered by the drain, not a change";
     EXPECT_EQ(agent->wait(kEventDeadline), 0) << agent->log();
+}
+
+/// The port in the agent's "local API on port N" log line (0 until it is written).
+std::uint16_t logged_api_port(const ChildProcess& agent) {
+    std::smatch match;
+    const auto log = agent.log();
+    if (std::regex_search(log, match, std::regex("local API on port (\\d+)"))) {
+        return static_cast<std::uint16_t>(std::stoi(match[1]));
+    }
+    return 0;
+}
+
+// Issue 11's must-show: SIGTERM while 100 blocking queries, a kie long poll and a registry call
+// are open. Every component stops through its task group: the blocking queries are answered,
+// the long poll and the held registry call are cancelled (not waited for), the instance is
+// deregistered, and nothing is logged as an error.
+TEST(DrainTest, SigtermWithOpenQueriesALongPollAndAHeldRegistryCallExitsCleanly) {
+    RegistryRunner registry(Kie::on);
+    registry.add_instance(registry.create_service("stock"), 19002);
+    FaultProxy proxy(registry.port());  // the agent reaches service-center only through it
+    TempDir dir;
+    write_descriptor(dir, "cart");
+    AgentYaml yaml;
+    yaml.registry = "http://127.0.0.1:" + std::to_string(proxy.port());
+    yaml.config_center = registry.kie_url();
+    yaml.drain = "{delay: 1s, timeout: 10s}";
+    yaml.log_level = "info";
+    ChildProcess agent({SC_AGENT_BINARY, "run", "--config", yaml.write(dir)},
+                       (dir.path() / "agent.log").string());
+    std::uint16_t api_port = 0;
+    ASSERT_TRUE(wait_until([&] { return (api_port = logged_api_port(agent)) != 0; },
+                           "the agent's log line \"local API on port N\""))
+        << agent.log();
+    ASSERT_TRUE(wait_until([&] { return registry.status_of("cart") == "UP"; }, "cart UP"))
+        << agent.log();
+    // kie holds a poll only once its first answer is known: one held poll per dimension.
+    ASSERT_TRUE(wait_until([&] { return registry.kie().observer_count() >= 1; },
+                           "a kie long poll held open"))
+        << agent.log();
+
+    HttpTestClient first("127.0.0.1", api_port, 60s);
+    const auto initial = first.get("/v1/services/stock/instances?app=itest");
+    ASSERT_EQ(initial.status, 200U) << initial.body << agent.log();
+    const auto index = initial.header("x-sc-agent-index");
+    constexpr int kQueries = 100;
+    std::vector<std::unique_ptr<HttpTestClient>> clients;
+    std::vector<std::future<TestResponse>> blocked;
+    std::vector<std::promise<void>> written(kQueries);
+    for (int i = 0; i < kQueries; ++i) {
+        clients.push_back(std::make_unique<HttpTestClient>("127.0.0.1", api_port, 60s));
+        clients.back()->on_written([&written, i] { written[i].set_value(); });
+        blocked.push_back(std::async(std::launch::async, [client = clients.back().get(), index] {
+            return client->get("/v1/services/stock/instances?app=itest&index=" + index +
+                               "&wait=10m");
+        }));
+    }
+    for (auto& promise : written) {
+        ASSERT_EQ(promise.get_future().wait_for(kEventDeadline), std::future_status::ready);
+    }
+    proxy.hold_next_request();  // the next heartbeat (or refresh) hangs in the "registry"
+    ASSERT_TRUE(proxy.wait_until_held(kEventDeadline)) << agent.log();
+
+    const auto signalled = std::chrono::steady_clock::now();
+    agent.signal(SIGTERM);
+    EXPECT_EQ(agent.wait(kEventDeadline), 0) << agent.log();
+    const auto took = std::chrono::steady_clock::now() - signalled;
+    std::cout << "[ measured ] SIGTERM to exit: "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+              << " ms (drain.delay 1000 ms)" << std::endl;
+    // The held call's own deadline is 10 s: an exit before it means the agent cancelled the
+    // call instead of waiting for it (the proxy never answers it).
+    EXPECT_LT(took, 10s) << agent.log();
+    EXPECT_TRUE(registry.instances("cart").empty()) << agent.log();
+    for (auto& answer : blocked) {
+        const auto response = answer.get();
+        EXPECT_EQ(response.status, 200U) << response.error;
+    }
+    const auto log = agent.log();
+    EXPECT_EQ(log.find(" error "), std::string::npos) << log;
+    EXPECT_EQ(log.find("Operation canceled"), std::string::npos) << log;
+    EXPECT_EQ(log.find("operation aborted"), std::string::npos) << log;
+}
+
+// Issue 11's must-show: a loop that throws is restarted with backoff, counted, and named by
+// /readyz (503) until it runs again.
+TEST(SupervisionTest, AFaultedLoopRestartsAndReadyzNamesItMeanwhile) {
+    RegistryRunner registry;
+    TempDir dir;
+    write_descriptor(dir, "cart");
+    AgentYaml yaml;
+    yaml.registry = registry.url();
+    std::atomic<bool> faulty{false};
+    app::DaemonOptions options;
+    options.supervisor.backoff_min = 20ms;
+    options.supervisor.backoff_max = 20ms;
+    options.supervisor.fault_hook = [&faulty](std::string_view loop) {
+        if (loop == "discovery.refresher" && faulty) {
+            throw std::runtime_error("injected fault");
+        }
+    };
+    AgentRunner agent(yaml.write(dir), options);
+    ASSERT_TRUE(wait_until([&] { return agent.api().get("/readyz").status == 200; }, "ready"));
+
+    faulty = true;
+    TestResponse readyz;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            readyz = agent.api().get("/readyz");
+            return readyz.status == 503;
+        },
+        "/readyz 503 while the refresher fails"));
+    EXPECT_EQ(readyz.json()["reason"], "discovery.refresher failed: injected fault") << readyz.body;
+    const auto metrics = agent.api().get("/metrics").body;
+    EXPECT_NE(metrics.find("sc_agent_loop_restarts_total{loop=\"discovery.refresher\"}"),
+              std::string::npos)
+        << metrics;
+
+    faulty = false;
+    EXPECT_TRUE(wait_until([&] { return agent.api().get("/readyz").status == 200; },
+                           "/readyz 200 once the refresher runs again"));
+    EXPECT_EQ(agent.stop(), 0);
 }
 
 TEST(DrainTest, SecondSigtermExitsAtOnceAfterDeregistering) {
