@@ -1,3 +1,5 @@
 #include "agent/app/cli.hpp"
 
-int main(int argc, char** argv) { return scagent::app::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+    return scagent::app::run_cli(argc, argv);
+}

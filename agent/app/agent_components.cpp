@@ -76,8 +76,8 @@ std::unique_ptr<net::HttpClient> registry_transport(const config::AgentConfig& a
 }  // namespace
 
 AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::LoadedConfig& loaded,
-                                 metrics::MetricsRegistry& metrics,
-                                 runtime::Supervisor& supervisor, ComponentSettings settings) {
+                                 metrics::MetricsRegistry& metrics, runtime::Supervisor& supervisor,
+                                 ComponentSettings settings) {
     const auto& agent = loaded.agent;
     const auto executor = ioc.get_executor();
     registry_http = registry_transport(agent);
@@ -130,7 +130,8 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
             counters->action(kind, action).Increment();
         },
         std::random_device{}());
-    discovery->set_selector(std::make_unique<discovery::GovernedInstanceSelector>(governed_selector));
+    discovery->set_selector(
+        std::make_unique<discovery::GovernedInstanceSelector>(governed_selector));
     discovery->add_outcome_listener(
         [selector = governed_selector](std::string_view service, std::string_view instance_id,
                                        bool success, std::chrono::milliseconds latency) {

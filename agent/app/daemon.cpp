@@ -100,8 +100,7 @@ bool Daemon::Impl::build() {
     settings.heartbeat_scale = options.heartbeat_scale;
     settings.token_lifetime = options.token_lifetime;
     try {
-        components =
-            std::make_unique<AgentComponents>(ioc, loaded, metrics, supervisor, settings);
+        components = std::make_unique<AgentComponents>(ioc, loaded, metrics, supervisor, settings);
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());
         return false;
@@ -206,8 +205,8 @@ asio::awaitable<void> Daemon::Impl::announce_ready() {
     if (woken.index() != 0 || stop_requested.is_set()) {
         co_return;
     }
-    const auto status = "registered " + std::to_string(loaded.services.size()) +
-                        " local service(s)";
+    const auto status =
+        "registered " + std::to_string(loaded.services.size()) + " local service(s)";
     spdlog::info("ready: {}", status);
     notifier.ready(status);
     ready_sent = true;
@@ -256,8 +255,7 @@ asio::awaitable<void> Daemon::Impl::reload_descriptors() {
         spdlog::error("{}", item.to_string());
         broken.insert(item.where.file);
     }
-    const auto summary =
-        co_await components->registrations->reload(std::move(descriptors), broken);
+    const auto summary = co_await components->registrations->reload(std::move(descriptors), broken);
     spdlog::info("reload: added {}; removed {}; changed {}; kept (invalid file) {}",
                  joined(summary.added), joined(summary.removed), joined(summary.changed),
                  joined(summary.kept));

@@ -16,7 +16,8 @@ namespace scagent::discovery {
 /// (WeightedResponse, LeastRequest) see the app's calls.
 class GovernedInstanceSelector final : public InstanceSelector {
   public:
-    explicit GovernedInstanceSelector(std::shared_ptr<plugins::governance::GovernedSelector> selector)
+    explicit GovernedInstanceSelector(
+        std::shared_ptr<plugins::governance::GovernedSelector> selector)
         : selector_(std::move(selector)) {}
 
     const plugins::Instance* select(const CachedSet& set,

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "agent/clients/registry_client.hpp"
 #include "agent/discovery/instance_cache.hpp"
 #include "agent/runtime/supervisor.hpp"
-#include "agent/clients/registry_client.hpp"
 
 namespace scagent::discovery {
 

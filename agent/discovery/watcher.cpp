@@ -15,8 +15,8 @@
 #include <algorithm>
 
 #include "agent/net/http_client.hpp"
-#include "plugins/registry/servicecomb/sc_responses.hpp"
 #include "agent/runtime/asio_tokens.hpp"
+#include "plugins/registry/servicecomb/sc_responses.hpp"
 
 namespace scagent::discovery {
 namespace {

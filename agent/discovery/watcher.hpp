@@ -12,10 +12,10 @@
 #include <optional>
 #include <string>
 
+#include "agent/clients/registry_client.hpp"
 #include "agent/net/http_client.hpp"
 #include "agent/net/tls_context.hpp"
 #include "agent/runtime/supervisor.hpp"
-#include "agent/clients/registry_client.hpp"
 #include "plugins/registry/servicecomb/model.hpp"
 
 namespace scagent::discovery {

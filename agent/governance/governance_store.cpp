@@ -9,8 +9,8 @@
 #include <map>
 
 #include "agent/clients/registry_client.hpp"
-#include "plugins/api/clock.hpp"
 #include "agent/runtime/asio_tokens.hpp"
+#include "plugins/api/clock.hpp"
 
 namespace scagent::governance {
 namespace {
@@ -60,7 +60,7 @@ GovernanceStore::GovernanceStore(asio::any_io_executor executor, net::HttpTransp
       loops_(options_.supervisor) {
     if (!options_.kie_addresses.empty()) {
         client_ = std::make_unique<clients::RegistryClient>(transport, plugins::system_clock(),
-                                                                 client_options(options_));
+                                                            client_options(options_));
         std::vector<GovernanceIdentity> identities{options_.identity};
         identities.insert(identities.end(), options_.other_identities.begin(),
                           options_.other_identities.end());

@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "agent/governance/governance_store.hpp"
 #include "agent/clients/registry_client.hpp"
+#include "agent/governance/governance_store.hpp"
 #include "config/agent_config.hpp"
 #include "config/service_descriptor.hpp"
 

@@ -18,8 +18,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "plugins/api/http_message.hpp"
 #include "agent/runtime/asio_tokens.hpp"
+#include "plugins/api/http_message.hpp"
 
 namespace scagent::net {
 namespace {

@@ -9,8 +9,8 @@
 #include <memory>
 
 #include "agent/net/http_transport.hpp"
-#include "agent/runtime/supervisor.hpp"
 #include "agent/registration/probe_state.hpp"
+#include "agent/runtime/supervisor.hpp"
 #include "config/service_descriptor.hpp"
 
 namespace scagent::registration {

@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
+#include "agent/clients/registry_client.hpp"
 #include "agent/registration/health_probe.hpp"
 #include "agent/registration/registration_metrics.hpp"
-#include "agent/clients/registry_client.hpp"
 #include "agent/registration/schedule.hpp"
 #include "agent/runtime/supervisor.hpp"
 #include "agent/runtime/task_group.hpp"

@@ -36,16 +36,17 @@ bool TaskGroup::spawn(const asio::any_io_executor& executor, asio::awaitable<voi
         slot = entry.signal.slot();
         state_->idle.reset();
     }
-    asio::co_spawn(executor, std::move(task),
-                   asio::bind_cancellation_slot(slot, [state = state_, id](std::exception_ptr error) {
-                       std::lock_guard lock(state->mutex);
-                       const auto it = state->tasks.find(id);
-                       log_escaped(it->second.name, error);
-                       state->tasks.erase(it);
-                       if (state->tasks.empty()) {
-                           state->idle.set();
-                       }
-                   }));
+    asio::co_spawn(
+        executor, std::move(task),
+        asio::bind_cancellation_slot(slot, [state = state_, id](std::exception_ptr error) {
+            std::lock_guard lock(state->mutex);
+            const auto it = state->tasks.find(id);
+            log_escaped(it->second.name, error);
+            state->tasks.erase(it);
+            if (state->tasks.empty()) {
+                state->idle.set();
+            }
+        }));
     return true;
 }
 

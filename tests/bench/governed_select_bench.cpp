@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "plugins/governance/governed_selector.hpp"
 #include "plugins/api/clock.hpp"
+#include "plugins/governance/governed_selector.hpp"
 
 namespace {
 
@@ -57,7 +57,7 @@ std::vector<Instance> thousand_instances() {
 void BM_GovernedSelect(benchmark::State& state, bool with_route_rule) {
     const auto snapshot = hundred_groups(with_route_rule);
     scagent::plugins::governance::GovernedSelector selector([snapshot] { return snapshot; },
-                                                   plugins::system_clock());
+                                                            plugins::system_clock());
     const auto instances = thousand_instances();
     RequestView request;
     request.method = "GET";

@@ -325,18 +325,18 @@ TEST(GovernanceIntegration, SelectMatchesOnTheMethodPathAndHeadersItIsGiven) {
     const auto v1 = add_provider(registry, "inventory", "1.0.0", 19103);
     const auto v2 = add_provider(registry, "inventory", "2.0.0", 19104);
     put(registry, "servicecomb.routeRule.inventory",
-                 "- precedence: 2\n"
-                 "  match:\n"
-                 "    method: [POST]\n"
-                 "    apiPath: {prefix: /api/}\n"
-                 "    headers: {x-canary: {exact: \"1\"}}\n"
-                 "  route:\n"
-                 "    - weight: 100\n"
-                 "      tags: {version: 2.0.0}\n"
-                 "- precedence: 1\n"
-                 "  route:\n"
-                 "    - weight: 100\n"
-                 "      tags: {version: 1.0.0}\n");
+        "- precedence: 2\n"
+        "  match:\n"
+        "    method: [POST]\n"
+        "    apiPath: {prefix: /api/}\n"
+        "    headers: {x-canary: {exact: \"1\"}}\n"
+        "  route:\n"
+        "    - weight: 100\n"
+        "      tags: {version: 2.0.0}\n"
+        "- precedence: 1\n"
+        "  route:\n"
+        "    - weight: 100\n"
+        "      tags: {version: 1.0.0}\n");
     TempDir dir;
     Agent agent(dir, registry);
     ASSERT_TRUE(eventually([&] {

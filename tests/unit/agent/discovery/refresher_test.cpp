@@ -59,8 +59,8 @@ class RefresherTest : public ::testing::Test {
     RefresherTest() {
         clients::RegistryClientOptions options;
         options.addresses = {"http://sc.test:30100"};
-        client_ = std::make_unique<clients::RegistryClient>(transport_,
-                                                                 plugins::system_clock(), options);
+        client_ =
+            std::make_unique<clients::RegistryClient>(transport_, plugins::system_clock(), options);
     }
     void make(std::chrono::milliseconds interval) {
         RefresherOptions options;

@@ -124,7 +124,8 @@ TEST(EventTest, TheLoserOfARaceIsCancelledNotLeftWaiting) {
 TEST(SupervisorTest, AFailingLoopIsReportedUntilItRestarts) {
     asio::io_context ioc;
     prometheus::Registry registry;
-    Supervisor supervisor(&registry, SupervisorOptions{.backoff_min = 1h, .backoff_max = 1h, .fault_hook = {}});
+    Supervisor supervisor(
+        &registry, SupervisorOptions{.backoff_min = 1h, .backoff_max = 1h, .fault_hook = {}});
     TaskGroup group;
     supervisor.spawn(group, ioc.get_executor(), "cache.refresher",
                      [](Supervisor::Checkpoint) -> asio::awaitable<void> {
@@ -149,15 +150,14 @@ TEST(SupervisorTest, AFailingLoopIsReportedUntilItRestarts) {
 TEST(SupervisorTest, TheLoopRunsAgainAfterTheBackoffAndTheFaultClears) {
     asio::io_context ioc;
     int faults_left = 2;
-    Supervisor supervisor(nullptr,
-                          SupervisorOptions{.backoff_min = 1ms,
-                                            .backoff_max = 2ms,
-                                            .fault_hook = [&](std::string_view loop) {
-                                                if (loop == "kie" && faults_left > 0) {
-                                                    --faults_left;
-                                                    throw std::runtime_error("injected");
-                                                }
-                                            }});
+    Supervisor supervisor(nullptr, SupervisorOptions{.backoff_min = 1ms,
+                                                     .backoff_max = 2ms,
+                                                     .fault_hook = [&](std::string_view loop) {
+                                                         if (loop == "kie" && faults_left > 0) {
+                                                             --faults_left;
+                                                             throw std::runtime_error("injected");
+                                                         }
+                                                     }});
     TaskGroup group;
     int runs = 0;
     int completed = 0;
