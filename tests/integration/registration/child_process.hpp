@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,7 +13,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace scagent::test {
@@ -55,17 +56,20 @@ class ChildProcess {
     void signal(int number) const { kill(pid_, number); }
 
     /// The exit code (128 + signal when killed), or nothing if it is still running at `timeout`.
+    /// Waits on a pidfd, which becomes readable when the child exits: no polling.
     std::optional<int> wait(std::chrono::milliseconds timeout) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!exit_code_) {
-            int status = 0;
-            if (waitpid(pid_, &status, WNOHANG) == pid_) {
-                exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            } else if (std::chrono::steady_clock::now() >= deadline) {
-                break;
-            } else {
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            }
+        if (exit_code_) {
+            return exit_code_;
+        }
+        const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+        if (pidfd >= 0) {
+            pollfd ready{pidfd, POLLIN, 0};
+            ::poll(&ready, 1, static_cast<int>(timeout.count()));
+            ::close(pidfd);
+        }
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         }
         return exit_code_;
     }
