@@ -254,10 +254,10 @@ TEST(InstanceIsolation, RetainOnlyForgetsDepartedInstances) {
     InstanceIsolation iso(cfg, clock);
     iso.record("gone", kFail);
     ASSERT_TRUE(iso.isolated().contains("gone"));
-    Instance kept;
-    kept.instance_id = "kept";
-    iso.retain_only(std::span<const Instance>(&kept, 1));
+    iso.record("kept", kOk);
+    iso.retain_only({"kept"});
     EXPECT_TRUE(iso.isolated().empty());
+    EXPECT_EQ(iso.size(), 1U);
 }
 
 }  // namespace
