@@ -76,8 +76,8 @@ std::unique_ptr<net::HttpClient> registry_transport(const config::AgentConfig& a
 }  // namespace
 
 AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::LoadedConfig& loaded,
-                                 metrics::MetricsRegistry& metrics,
-                                 runtime::Supervisor& supervisor, ComponentSettings settings) {
+                                 metrics::MetricsRegistry& metrics, runtime::Supervisor& supervisor,
+                                 ComponentSettings settings) {
     const auto& agent = loaded.agent;
     const auto executor = ioc.get_executor();
     registry_http = registry_transport(agent);
@@ -123,19 +123,16 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
         std::move(discovery_options));
     governance->set_on_change(
         [cache = discovery.get()](const auto&) { cache->note_snapshot_change(); });
-    // `select` follows the governance of the target service (route rule, isolation, LB).
+    // `select` follows the governance of the target service (route rule, isolation, LB); the
+    // app's outcome reports feed the same selector.
     governed_selector = std::make_shared<plugins::governance::GovernedSelector>(
         [store = governance.get()] { return store->snapshot(); }, plugins::system_clock(),
         [counters = governance_metrics.get()](std::string_view kind, std::string_view action) {
             counters->action(kind, action).Increment();
         },
         std::random_device{}());
-    discovery->set_selector(std::make_unique<discovery::GovernedInstanceSelector>(governed_selector));
-    discovery->add_outcome_listener(
-        [selector = governed_selector](std::string_view service, std::string_view instance_id,
-                                       bool success, std::chrono::milliseconds latency) {
-            selector->record_outcome(service, instance_id, success, latency);
-        });
+    discovery->set_selector(
+        std::make_unique<discovery::GovernedInstanceSelector>(governed_selector));
 
     local_api = std::make_unique<api::LocalApi>(ioc, agent.listen.api, agent.listen.metrics,
                                                 agent.drain.timeout);
