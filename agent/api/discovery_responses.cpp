@@ -42,6 +42,13 @@ ApiError service_not_found(const discovery::CacheKey& key) {
                 " is not registered (check the name, the app= parameter and env=)"};
 }
 
+ApiError instance_not_found(std::string_view service, std::string_view instance_id) {
+    return {404, "INSTANCE_NOT_FOUND",
+            "instanceId: \"" + std::string(instance_id) +
+                "\" is not a cached instance of service \"" + std::string(service) +
+                "\" (report outcomes for instances returned by select or instances)"};
+}
+
 ApiError registry_unavailable(const discovery::CacheKey& key) {
     return {503, "REGISTRY_UNAVAILABLE",
             "the registry cannot be reached and nothing is cached for " + key.to_string() +

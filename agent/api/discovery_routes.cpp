@@ -64,16 +64,13 @@ asio::awaitable<net::HttpReply> select_route(std::shared_ptr<const Shared> share
     const auto& set = *lookup.set;
     auto candidates = plugins::discovery::filter_instances(*set.set, query.filter);
     const auto passing = candidates.size();
-    auto excluded = discovery.outcomes().excluded(*set.set);
-    std::erase_if(candidates, [&](const plugins::Instance* instance) {
-        return excluded.contains(instance->instance_id);
-    });
     query.request.affinity_key = query.hash_key;
     const auto* chosen = discovery.selector().select(set, candidates, query.request);
     if (chosen == nullptr) {
-        std::string filters = passing == 0 ? "the filters"
-                                           : "the filters (" + std::to_string(passing) +
-                                                 " reported failing by outcome)";
+        std::string filters = passing == 0
+                                  ? "the filters"
+                                  : "the filters (" + std::to_string(passing) +
+                                        " passed, but were isolated or left out by the route rule)";
         co_return error_reply(request, no_instance(query.key, filters));
     }
     auto body = select_answer(set, *chosen, discovery.cache().clock().now());
@@ -111,8 +108,11 @@ net::HttpReply outcome_route(const Shared& shared, net::RouteContext& ctx) {
         }
         latency = std::chrono::milliseconds(static_cast<std::int64_t>(found->get<double>()));
     }
-    shared.discovery.record_outcome(ctx.param("name"), id->get_ref<const std::string&>(),
-                                    success->get<bool>(), latency);
+    const auto& instance_id = id->get_ref<const std::string&>();
+    if (!shared.discovery.record_outcome(ctx.param("name"), instance_id, success->get<bool>(),
+                                         latency)) {
+        return error_reply(request, instance_not_found(ctx.param("name"), instance_id));
+    }
     auto response = net::make_response(request, http::status::no_content, "", kJson);
     response.erase(http::field::content_type);
     return response;

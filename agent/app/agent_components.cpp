@@ -123,7 +123,8 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
         std::move(discovery_options));
     governance->set_on_change(
         [cache = discovery.get()](const auto&) { cache->note_snapshot_change(); });
-    // `select` follows the governance of the target service (route rule, isolation, LB).
+    // `select` follows the governance of the target service (route rule, isolation, LB); the
+    // app's outcome reports feed the same selector.
     governed_selector = std::make_shared<plugins::governance::GovernedSelector>(
         [store = governance.get()] { return store->snapshot(); }, plugins::system_clock(),
         [counters = governance_metrics.get()](std::string_view kind, std::string_view action) {
@@ -132,11 +133,6 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
         std::random_device{}());
     discovery->set_selector(
         std::make_unique<discovery::GovernedInstanceSelector>(governed_selector));
-    discovery->add_outcome_listener(
-        [selector = governed_selector](std::string_view service, std::string_view instance_id,
-                                       bool success, std::chrono::milliseconds latency) {
-            selector->record_outcome(service, instance_id, success, latency);
-        });
 
     local_api = std::make_unique<api::LocalApi>(ioc, agent.listen.api, agent.listen.metrics,
                                                 agent.drain.timeout);

@@ -1,10 +1,13 @@
 #include "agent/discovery/discovery.hpp"
 
+#include "agent/discovery/governed_instance_selector.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/strand.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 namespace scagent::discovery {
@@ -19,8 +22,10 @@ Discovery::Discovery(asio::any_io_executor executor, clients::RegistryClient& cl
       stats_(metrics),
       cache_(clock_, &stats_),
       waiters_(cache_),
-      outcomes_(clock_),
-      selector_(std::make_unique<RoundRobinSelector>()) {
+      selector_(std::make_unique<GovernedInstanceSelector>(
+          std::make_shared<plugins::governance::GovernedSelector>(
+              [] { return std::shared_ptr<const plugins::governance::GovernanceSnapshot>(); },
+              clock_))) {
     if (!options_.snapshot_path.empty()) {
         SnapshotWriter::Options writer_options;
         writer_options.path = options_.snapshot_path;
@@ -68,16 +73,39 @@ void Discovery::set_selector(std::unique_ptr<InstanceSelector> selector) {
     selector_ = std::move(selector);
 }
 
-void Discovery::add_outcome_listener(OutcomeListener listener) {
-    outcome_listeners_.push_back(std::move(listener));
+bool Discovery::record_outcome(std::string_view service, std::string_view instance_id, bool success,
+                               std::chrono::milliseconds latency) {
+    bool known = false;
+    for (const auto& cached : cache_.entries()) {
+        if (cached->key.service != service) {
+            continue;
+        }
+        // Instances are sorted by id (CachedSet).
+        const auto& instances = cached->set->instances;
+        auto it = std::lower_bound(
+            instances.begin(), instances.end(), instance_id,
+            [](const plugins::Instance& a, std::string_view id) { return a.instance_id < id; });
+        if (it != instances.end() && it->instance_id == instance_id) {
+            known = true;
+            break;
+        }
+    }
+    if (known) {
+        selector_->record_outcome(service, instance_id, success, latency);
+    }
+    return known;
 }
 
-void Discovery::record_outcome(std::string_view service, std::string_view instance_id, bool success,
-                               std::chrono::milliseconds latency) {
-    outcomes_.record(instance_id, success, latency);
-    for (const auto& listener : outcome_listeners_) {
-        listener(service, instance_id, success, latency);
+void Discovery::prune_selector() {
+    std::set<std::string, std::less<>> services;
+    std::set<std::string, std::less<>> instance_ids;
+    for (const auto& cached : cache_.entries()) {
+        services.insert(cached->key.service);
+        for (const auto& instance : cached->set->instances) {
+            instance_ids.insert(instance.instance_id);
+        }
     }
+    selector_->retain(services, instance_ids);
 }
 
 void Discovery::start() {
@@ -165,6 +193,10 @@ void Discovery::on_tick() {
         restore_pending("the registry has not answered yet");
     }
     cache_.update_age_metrics();
+    if (clock_.now() - pruned_at_ >= options_.prune_interval) {
+        pruned_at_ = clock_.now();
+        prune_selector();
+    }
     if (writer_) {
         writer_->write_if_due();
     }

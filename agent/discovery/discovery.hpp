@@ -15,7 +15,6 @@
 #include "agent/discovery/change_waiters.hpp"
 #include "agent/discovery/instance_cache.hpp"
 #include "agent/discovery/instance_selector.hpp"
-#include "agent/discovery/outcome_book.hpp"
 #include "agent/discovery/refresher.hpp"
 #include "agent/discovery/snapshot_file.hpp"
 #include "agent/discovery/snapshot_writer.hpp"
@@ -40,14 +39,17 @@ struct DiscoveryOptions {
     std::chrono::milliseconds first_answer_wait = std::chrono::seconds(3);
     /// The snapshot is served when the registry has not answered the start-up refresh by then.
     std::chrono::milliseconds restore_after = std::chrono::seconds(2);
+    /// How often the selector forgets services and instances gone from the cache.
+    std::chrono::milliseconds prune_interval = std::chrono::seconds(10);
     /// Restarts the refresher and watch loops when they throw; null: a private one.
     runtime::Supervisor* supervisor = nullptr;
 };
 
 /// The provider cache and everything that feeds or reads it, wired together: InstanceCache,
 /// Refresher, Watcher, disk snapshot (restore at start when the registry is unreachable, writes
-/// after changes), ChangeWaiters for blocking queries, and the OutcomeBook + InstanceSelector the
-/// `select` route uses.
+/// after changes), ChangeWaiters for blocking queries, and the InstanceSelector the `select` and
+/// `outcome` routes use (by default the governed one without governance: RoundRobin and the
+/// default instance isolation).
 ///
 /// The "discovery" component: start() once, stop() once; destroy after stop() has completed.
 /// Readers (lookup, cache, waiters, ...) are thread-safe.
@@ -81,19 +83,14 @@ class Discovery final : public runtime::Component {
 
     InstanceCache& cache() noexcept { return cache_; }
     ChangeWaiters& waiters() noexcept { return waiters_; }
-    OutcomeBook& outcomes() noexcept { return outcomes_; }
     InstanceSelector& selector() noexcept { return *selector_; }
-    /// The governance issue plugs its load balancers in here (before start()).
+    /// The daemon installs the governed selector of its governance store here (before start()).
     void set_selector(std::unique_ptr<InstanceSelector> selector);
 
-    /// An outcome the app reported (`POST .../outcome`) for an instance of `service`.
-    using OutcomeListener =
-        std::function<void(std::string_view service, std::string_view instance_id, bool success,
-                           std::chrono::milliseconds latency)>;
-    /// Also told every outcome (instance isolation, breakers). Add before start().
-    void add_outcome_listener(OutcomeListener listener);
-    /// Records in the OutcomeBook, then tells the listeners. Thread-safe.
-    void record_outcome(std::string_view service, std::string_view instance_id, bool success,
+    /// An outcome the app reported (`POST .../outcome`): handed to the selector when a cached
+    /// set of `service` holds `instance_id`; otherwise nothing is recorded (no state for made-up
+    /// ids) and the answer is false. Thread-safe.
+    bool record_outcome(std::string_view service, std::string_view instance_id, bool success,
                         std::chrono::milliseconds latency);
     /// Something outside the cache that the snapshot saves (snapshot_extra) changed.
     /// Thread-safe.
@@ -106,15 +103,14 @@ class Discovery final : public runtime::Component {
     void on_refresh_result(bool answered);
     void on_tick();
     void restore_pending(const char* why);
+    void prune_selector();
 
     DiscoveryOptions options_;
     plugins::Clock& clock_;
     CacheStats stats_;
     InstanceCache cache_;
     ChangeWaiters waiters_;
-    OutcomeBook outcomes_;
     std::unique_ptr<InstanceSelector> selector_;
-    std::vector<OutcomeListener> outcome_listeners_;
     std::unique_ptr<SnapshotWriter> writer_;
     std::unique_ptr<Refresher> refresher_;
     std::unique_ptr<Watcher> watcher_;
@@ -122,6 +118,7 @@ class Discovery final : public runtime::Component {
     // Refresher strand only.
     std::optional<DecodedSnapshot> pending_restore_;
     plugins::Clock::TimePoint started_at_{};
+    plugins::Clock::TimePoint pruned_at_{};
 };
 
 }  // namespace scagent::discovery

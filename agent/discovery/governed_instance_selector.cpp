@@ -16,4 +16,19 @@ const plugins::Instance* GovernedInstanceSelector::select(
     }
 }
 
+void GovernedInstanceSelector::record_outcome(std::string_view service,
+                                              std::string_view instance_id, bool success,
+                                              std::chrono::milliseconds latency) noexcept {
+    try {
+        selector_->record_outcome(service, instance_id, success, latency);
+    } catch (const std::exception& e) {
+        spdlog::error("outcome {} {}: {}", service, instance_id, e.what());
+    }
+}
+
+void GovernedInstanceSelector::retain(const std::set<std::string, std::less<>>& services,
+                                      const std::set<std::string, std::less<>>& instance_ids) {
+    selector_->retain(services, instance_ids);
+}
+
 }  // namespace scagent::discovery

@@ -9,11 +9,10 @@
 
 namespace scagent::discovery {
 
-/// Plugs GovernedSelector into the discovery API's `select` route
-/// (`Discovery::set_selector`): the service is the cached set's key; the request (method, path,
-/// headers, `hashKey` as affinity key) is what match groups and balancers see. The outcome route
-/// should also call GovernedSelector::record_outcome so that isolation and the balancers
-/// (WeightedResponse, LeastRequest) see the app's calls.
+/// Plugs GovernedSelector into the discovery API (`Discovery::set_selector`): for `select` the
+/// service is the cached set's key and the request (method, path, headers, `hashKey` as
+/// affinity key) is what match groups and balancers see; `outcome` feeds its isolation and
+/// balancers (WeightedResponse, LeastRequest).
 class GovernedInstanceSelector final : public InstanceSelector {
   public:
     explicit GovernedInstanceSelector(
@@ -23,6 +22,10 @@ class GovernedInstanceSelector final : public InstanceSelector {
     const plugins::Instance* select(const CachedSet& set,
                                     const std::vector<const plugins::Instance*>& candidates,
                                     const plugins::RequestView& request) noexcept override;
+    void record_outcome(std::string_view service, std::string_view instance_id, bool success,
+                        std::chrono::milliseconds latency) noexcept override;
+    void retain(const std::set<std::string, std::less<>>& services,
+                const std::set<std::string, std::less<>>& instance_ids) override;
 
   private:
     std::shared_ptr<plugins::governance::GovernedSelector> selector_;

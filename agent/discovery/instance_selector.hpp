@@ -1,7 +1,9 @@
 #pragma once
 
-#include <atomic>
-#include <cstdint>
+#include <chrono>
+#include <functional>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -11,31 +13,26 @@
 
 namespace scagent::discovery {
 
-/// Picks the instance `GET /v1/services/{name}/select` answers. Round robin for now; the
-/// governance issue replaces it with the service's load-balance policy (behind this interface,
-/// so the route does not change).
+/// What `GET /v1/services/{name}/select` and `POST .../outcome` talk to: picks an instance
+/// (skipping isolated ones) and keeps the per-instance state the outcomes feed. The daemon
+/// installs the governed one (GovernedInstanceSelector) with `Discovery::set_selector`.
 class InstanceSelector {
   public:
     virtual ~InstanceSelector() = default;
 
-    /// One of `candidates` (already filtered, bad instances removed), or nullptr when empty.
-    /// `request`: what the app is about to send (method, path, headers for governance match
-    /// groups; `affinity_key` = hashKey). Called concurrently from any thread; never blocks.
+    /// One of `candidates` (already filtered), or nullptr when none is left once isolated
+    /// instances are skipped. `request`: what the app is about to send (method, path, headers
+    /// for governance match groups; `affinity_key` = hashKey). Called concurrently from any
+    /// thread; never blocks.
     virtual const plugins::Instance* select(const CachedSet& set,
                                             const std::vector<const plugins::Instance*>& candidates,
                                             const plugins::RequestView& request) noexcept = 0;
-};
-
-/// One counter for all services: fair enough per service when requests interleave, and free of
-/// per-service state that would need expiring.
-class RoundRobinSelector final : public InstanceSelector {
-  public:
-    const plugins::Instance* select(const CachedSet& set,
-                                    const std::vector<const plugins::Instance*>& candidates,
-                                    const plugins::RequestView& request) noexcept override;
-
-  private:
-    std::atomic<std::uint64_t> next_{0};
+    /// A call the app made to `instance_id` (a cached instance of `service`) ended.
+    virtual void record_outcome(std::string_view service, std::string_view instance_id,
+                                bool success, std::chrono::milliseconds latency) noexcept = 0;
+    /// Drops the state of services and instances the provider cache no longer holds.
+    virtual void retain(const std::set<std::string, std::less<>>& services,
+                        const std::set<std::string, std::less<>>& instance_ids) = 0;
 };
 
 }  // namespace scagent::discovery

@@ -131,6 +131,11 @@ bool CircuitBreaker::open_elapsed(Clock::TimePoint now) const noexcept {
     return now - opened_at_ >= config_->wait_duration_in_open_state;
 }
 
+bool CircuitBreaker::trials_lost(Clock::TimePoint now) const noexcept {
+    return half_open_issued_ > half_open_.calls &&
+           now - last_trial_at_ >= config_->wait_duration_in_open_state;
+}
+
 bool CircuitBreaker::try_acquire() noexcept {
     const auto now = clock_.now();
     std::lock_guard lock(mutex_);
@@ -147,10 +152,14 @@ bool CircuitBreaker::try_acquire() noexcept {
             transition(BreakerState::kHalfOpen, now);
             [[fallthrough]];
         case BreakerState::kHalfOpen:
+            if (trials_lost(now)) {
+                half_open_issued_ = static_cast<int>(half_open_.calls);
+            }
             if (half_open_issued_ >= config_->permitted_calls_in_half_open_state) {
                 return false;
             }
             ++half_open_issued_;
+            last_trial_at_ = now;
             return true;
     }
     return false;
@@ -175,7 +184,8 @@ bool CircuitBreaker::rejecting() const noexcept {
         case BreakerState::kOpen:
             return !open_elapsed(now);
         case BreakerState::kHalfOpen:
-            return half_open_issued_ >= config_->permitted_calls_in_half_open_state;
+            return half_open_issued_ >= config_->permitted_calls_in_half_open_state &&
+                   !trials_lost(now);
     }
     return true;
 }

@@ -52,7 +52,10 @@ std::string_view breaker_state_name(BreakerState state) noexcept;
 ///    the last `slidingWindowSize` whole seconds (TIME_BASED); it is only judged once it holds
 ///    `minimumNumberOfCalls` (capped at the window size for COUNT_BASED).
 /// 3. Half-open: exactly `permittedNumberOfCallsInHalfOpenState` calls are let through; their
-///    rates decide between open and closed.
+///    rates decide between open and closed. Trial permits whose outcome has not come
+///    `waitDurationInOpenState` after the last one was granted are given out again: a caller
+///    that never reports (an app using `select` without `outcome`) cannot keep an instance
+///    isolated for good.
 /// Thread-safe: one mutex per breaker.
 class CircuitBreaker {
   public:
@@ -87,6 +90,7 @@ class CircuitBreaker {
     void expire_buckets(std::int64_t second);
     void transition(BreakerState to, Clock::TimePoint now);
     bool open_elapsed(Clock::TimePoint now) const noexcept;
+    bool trials_lost(Clock::TimePoint now) const noexcept;
 
     std::shared_ptr<const CircuitBreakerConfig> config_;
     Clock& clock_;
@@ -103,6 +107,7 @@ class CircuitBreaker {
     std::int64_t last_second_ = -1;
     // Half-open trial.
     int half_open_issued_ = 0;
+    Clock::TimePoint last_trial_at_{};
     Counts half_open_;
 };
 

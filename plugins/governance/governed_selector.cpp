@@ -34,11 +34,30 @@ std::string_view route_action(gov::RouteOutcome outcome) {
     return "none";
 }
 
+/// The key under which a service's selects remember default_isolation(): no policy name is
+/// empty (a kie key always has one after `servicecomb.instanceIsolation.`).
+constexpr std::string_view kDefaultIsolationKey{};
+
 /// Bounds re-picks when the chosen instance's breaker refuses at the last moment (half-open
 /// trial calls used up by a concurrent select).
 constexpr int kMaxPicks = 4;
 
 }  // namespace
+
+std::shared_ptr<const gov::CircuitBreakerConfig> GovernedSelector::default_isolation() {
+    static const auto config = [] {
+        auto made = std::make_shared<gov::CircuitBreakerConfig>();
+        made->sliding_window_type = gov::SlidingWindowType::kCountBased;
+        made->sliding_window_size = 3;
+        made->minimum_number_of_calls = 3;
+        made->failure_rate_threshold = 100;  // 3 of the last 3 = 3 consecutive failures
+        made->slow_call_duration_threshold = gov::Duration::max();  // latency never isolates
+        made->wait_duration_in_open_state = std::chrono::seconds(30);
+        made->permitted_calls_in_half_open_state = 1;
+        return std::shared_ptr<const gov::CircuitBreakerConfig>(std::move(made));
+    }();
+    return config;
+}
 
 GovernedSelector::GovernedSelector(SnapshotSource snapshots, plugins::Clock& clock,
                                    ActionCounter actions, std::uint64_t seed)
@@ -63,6 +82,7 @@ GovernedSelector::GovernedSelector(SnapshotSource snapshots, plugins::Clock& clo
       isolations_([this](std::shared_ptr<const gov::CircuitBreakerConfig> config) {
           return std::make_shared<Isolation>(std::move(config), clock_);
       }),
+      default_isolation_(std::make_shared<Isolation>(default_isolation(), clock_)),
       rng_(seed),
       next_seed_(seed + 1) {}
 
@@ -73,15 +93,12 @@ void GovernedSelector::count(std::string_view kind, std::string_view action) {
 }
 
 GovernedSelector::IsolationPtr GovernedSelector::isolation_for(
-    const gov::GovernanceSnapshot& snapshot, const plugins::RequestView& request) {
-    auto config = snapshot.instance_isolation_for(request);
-    if (!config) {
-        return nullptr;
-    }
-    auto state = isolations_.obtain(config->meta.name, config);
+    const gov::GovernanceSnapshot* snapshot, const plugins::RequestView& request) {
+    auto config = snapshot ? snapshot->instance_isolation_for(request) : nullptr;
+    auto state = config ? isolations_.obtain(config->meta.name, config) : default_isolation_;
     std::lock_guard lock(mutex_);
     auto& used = used_isolations_[request.service_name];
-    used.insert_or_assign(config->meta.name, state);
+    used.insert_or_assign(config ? config->meta.name : std::string(kDefaultIsolationKey), state);
     return state;
 }
 
@@ -104,10 +121,8 @@ const Instance* GovernedSelector::select(std::string_view service,
     request.service_name = std::string(service);
 
     plugins::Excluded excluded;
-    const auto isolation = snapshot ? isolation_for(*snapshot, request) : nullptr;
-    if (isolation) {
-        isolation->add_isolated(excluded);
-    }
+    const auto isolation = isolation_for(snapshot.get(), request);
+    isolation->add_isolated(candidates, excluded);
 
     gov::RouteResult routed;
     if (snapshot && snapshot->route_rule_for(request.service_name)) {
@@ -142,7 +157,7 @@ const Instance* GovernedSelector::select(std::string_view service,
         if (!picked) {
             break;
         }
-        if (!isolation || isolation->try_acquire(picked->instance_id)) {
+        if (isolation->try_acquire(picked->instance_id)) {
             count("loadbalance", "picked");
             balancer->on_attempt_start(*picked);
             return picked;
@@ -174,13 +189,9 @@ void GovernedSelector::record_outcome(std::string_view service, std::string_view
     }
     if (targets.empty()) {
         // No select for this service yet: the policy a request without path or headers gets.
-        if (const auto snapshot = snapshots_()) {
-            plugins::RequestView request;
-            request.service_name = std::string(service);
-            if (auto state = isolation_for(*snapshot, request)) {
-                targets.push_back(std::move(state));
-            }
-        }
+        plugins::RequestView request;
+        request.service_name = std::string(service);
+        targets.push_back(isolation_for(snapshots_().get(), request));
     }
     gov::CallOutcome outcome;
     outcome.transport_error = !success;
@@ -214,6 +225,30 @@ bool GovernedSelector::isolated(std::string_view service, std::string_view insta
         }
     }
     return false;
+}
+
+void GovernedSelector::retain(const std::set<std::string, std::less<>>& services,
+                              const std::set<std::string, std::less<>>& instance_ids) {
+    {
+        std::lock_guard lock(mutex_);
+        std::erase_if(used_isolations_,
+                      [&](const auto& entry) { return !services.contains(entry.first); });
+        std::erase_if(used_balancers_,
+                      [&](const auto& entry) { return !services.contains(entry.first); });
+    }
+    default_isolation_->retain_only(instance_ids);
+    isolations_.for_each([&](Isolation& isolation) { isolation.retain_only(instance_ids); });
+    // Balancer keys are "<service>#<policy>"; service names have no '#'.
+    balancers_.retain_if(
+        [&](std::string_view key) { return services.contains(key.substr(0, key.find('#'))); });
+    balancers_.for_each(
+        [&](plugins::lb::LoadBalancer& balancer) { balancer.retain_instances(instance_ids); });
+}
+
+std::size_t GovernedSelector::tracked_instances() const {
+    std::size_t count = default_isolation_->size();
+    isolations_.for_each([&](const Isolation& isolation) { count += isolation.size(); });
+    return count;
 }
 
 }  // namespace scagent::plugins::governance

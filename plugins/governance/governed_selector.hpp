@@ -26,19 +26,24 @@ namespace scagent::plugins::governance {
 
 /// The governed `select` of the discovery API (and later the proxy's pick): route rule of the
 /// target service → skip isolated instances → the service's `loadbalance` rule (RoundRobin by
-/// default).
+/// default). The one place that decides which instances are skipped: outcomes reported through
+/// `POST .../outcome` and the select path share the isolation state kept here.
 ///
 /// Invariants:
 /// 1. Balancer and isolation state live in PolicyStateCaches, so they survive governance
 ///    reloads that leave their policy unchanged (a RoundRobin cursor keeps turning, an open
 ///    isolation stays open).
 /// 2. A balancer belongs to one (service, loadbalance policy) pair; isolation state to one
-///    instanceIsolation policy, keyed by instance id.
+///    instanceIsolation policy, keyed by instance id. A request no instanceIsolation rule
+///    matches uses default_isolation() (3 consecutive failures isolate for 30 s), so every
+///    select skips through the same path, with or without governance.
 /// 3. An instance is returned only after its isolation breaker admitted the call
 ///    (try_acquire), so the outcome reported later counts in the state that granted it.
 /// 4. A returned instance counts as an attempt started on the balancer that chose it
 ///    (LeastRequest's in-flight count); record_outcome ends it and gives its latency to the
 ///    balancers `service`'s selects used (WeightedResponse), as the proxy will per attempt.
+/// 5. Per-instance isolation state exists only for instances selected or reported (the caller
+///    reports only cached instances) and retain() drops it once they leave the cache.
 /// Thread-safe: callable from any connection's thread.
 class GovernedSelector {
   public:
@@ -71,11 +76,23 @@ class GovernedSelector {
     /// True when `instance_id` is isolated by an isolation policy `service` has used.
     bool isolated(std::string_view service, std::string_view instance_id) const;
 
+    /// Forgets the state of services not in `services` and of instances not in
+    /// `instance_ids` (what the provider cache still holds).
+    void retain(const std::set<std::string, std::less<>>& services,
+                const std::set<std::string, std::less<>>& instance_ids);
+
+    /// The isolation applied when no `instanceIsolation` rule matches: COUNT_BASED window of
+    /// 3 calls, all failed → isolated for 30 s, then one trial call decides.
+    static std::shared_ptr<const plugins::governance::CircuitBreakerConfig> default_isolation();
+    /// Instances with isolation state, summed over the policies (tests of retain()).
+    std::size_t tracked_instances() const;
+
   private:
     using Isolation = plugins::governance::InstanceIsolation;
     using IsolationPtr = std::shared_ptr<Isolation>;
 
-    IsolationPtr isolation_for(const plugins::governance::GovernanceSnapshot& snapshot,
+    /// The matching instanceIsolation state, or the default one; never null.
+    IsolationPtr isolation_for(const plugins::governance::GovernanceSnapshot* snapshot,
                                const plugins::RequestView& request);
     void count(std::string_view kind, std::string_view action);
 
@@ -87,6 +104,7 @@ class GovernedSelector {
         balancers_;
     plugins::governance::PolicyStateCache<plugins::governance::CircuitBreakerConfig, Isolation>
         isolations_;
+    const IsolationPtr default_isolation_;
 
     mutable std::mutex mutex_;  // guards rng_, next_seed_, used_isolations_, used_balancers_
     plugins::SeededRng rng_;

@@ -1,7 +1,5 @@
 #include "plugins/governance/instance_isolation.hpp"
 
-#include <set>
-
 namespace scagent::plugins::governance {
 
 std::shared_ptr<CircuitBreaker> InstanceIsolation::breaker(std::string_view instance_id) {
@@ -30,18 +28,28 @@ void InstanceIsolation::record(std::string_view instance_id, const CallOutcome& 
     breaker(instance_id)->record(outcome);
 }
 
-void InstanceIsolation::add_isolated(Excluded& excluded) const {
+void InstanceIsolation::add_isolated(std::span<const Instance* const> candidates,
+                                     Excluded& excluded) const {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, breaker] : breakers_) {
-        if (breaker->rejecting()) {
-            excluded.ids.insert(id);
+    if (breakers_.empty()) {
+        return;
+    }
+    for (const auto* instance : candidates) {
+        auto it = breakers_.find(instance->instance_id);
+        if (it != breakers_.end() && it->second->rejecting()) {
+            excluded.ids.insert(instance->instance_id);
         }
     }
 }
 
 Excluded InstanceIsolation::isolated() const {
     Excluded excluded;
-    add_isolated(excluded);
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, breaker] : breakers_) {
+        if (breaker->rejecting()) {
+            excluded.ids.insert(id);
+        }
+    }
     return excluded;
 }
 
@@ -54,13 +62,14 @@ BreakerState InstanceIsolation::state(std::string_view instance_id) const {
     return CircuitBreaker(config_, clock_).state();
 }
 
-void InstanceIsolation::retain_only(std::span<const Instance> live) {
-    std::set<std::string_view> ids;
-    for (const auto& instance : live) {
-        ids.insert(instance.instance_id);
-    }
+void InstanceIsolation::retain_only(const std::set<std::string, std::less<>>& live) {
     std::lock_guard lock(mutex_);
-    std::erase_if(breakers_, [&](const auto& entry) { return ids.count(entry.first) == 0; });
+    std::erase_if(breakers_, [&](const auto& entry) { return !live.contains(entry.first); });
+}
+
+std::size_t InstanceIsolation::size() const {
+    std::lock_guard lock(mutex_);
+    return breakers_.size();
 }
 
 }  // namespace scagent::plugins::governance

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,8 +14,12 @@
 
 namespace scagent::plugins::governance {
 
-/// `servicecomb.instanceIsolation.<name>`: one circuit breaker per provider instance (spec
-/// §4.3). An instance whose breaker refuses calls is "isolated": load balancers skip it.
+/// `servicecomb.instanceIsolation.<name>` (spec §4.3), or the built-in default policy when no
+/// rule matches (GovernedSelector): one circuit breaker per provider instance. An instance whose
+/// breaker refuses calls is "isolated": load balancers skip it.
+///
+/// Invariant: a breaker exists only for an instance that was selected or reported; callers
+/// report only cached instances and prune with retain_only, so the map is bounded by the cache.
 /// Thread-safe; the map lock is held only to find or create an instance's breaker.
 class InstanceIsolation {
   public:
@@ -27,11 +32,13 @@ class InstanceIsolation {
     void record(std::string_view instance_id, const CallOutcome& outcome);
     /// The instances that would be refused right now, for `LoadBalancer::pick`.
     Excluded isolated() const;
-    /// Adds the isolated instances to `excluded` (avoids a copy on the proxy path).
-    void add_isolated(Excluded& excluded) const;
+    /// Adds those of `candidates` that are isolated to `excluded` (the select path: looks up
+    /// the candidates only, whatever the number of instances known).
+    void add_isolated(std::span<const Instance* const> candidates, Excluded& excluded) const;
     BreakerState state(std::string_view instance_id) const;
-    /// Forgets instances that are no longer registered.
-    void retain_only(std::span<const Instance> live);
+    /// Forgets every instance whose id is not in `live` (gone from the provider cache).
+    void retain_only(const std::set<std::string, std::less<>>& live);
+    std::size_t size() const;
     const CircuitBreakerConfig& config() const noexcept { return *config_; }
 
   private:

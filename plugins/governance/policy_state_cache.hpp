@@ -42,6 +42,14 @@ class PolicyStateCache {
         std::erase_if(entries_, [&](const auto& entry) { return !keep(entry.first); });
     }
 
+    /// Calls `visit` with every state held (under the cache's lock: keep it short).
+    void for_each(const std::function<void(State&)>& visit) const {
+        std::lock_guard lock(mutex_);
+        for (const auto& [key, entry] : entries_) {
+            visit(*entry.state);
+        }
+    }
+
     std::size_t size() const {
         std::lock_guard lock(mutex_);
         return entries_.size();

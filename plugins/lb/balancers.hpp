@@ -51,6 +51,7 @@ class WeightedResponse final : public LoadBalancer {
                          const Excluded& excluded) override;
     void on_attempt_end(const Instance& instance,
                         const governance::CallOutcome& outcome) noexcept override;
+    void retain_instances(const std::set<std::string, std::less<>>& live) override;
     /// Moving average of the instance's response time in ms; 0 when never sampled.
     double average_ms(std::string_view instance_id) const;
 
@@ -94,6 +95,7 @@ class LeastRequest final : public LoadBalancer {
     void on_attempt_start(const Instance& instance) noexcept override;
     void on_attempt_end(const Instance& instance,
                         const governance::CallOutcome& outcome) noexcept override;
+    void retain_instances(const std::set<std::string, std::less<>>& live) override;
     int active(std::string_view instance_id) const;
 
   private:

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +35,8 @@ class LoadBalancer {
     virtual void on_attempt_start(const Instance& /*instance*/) noexcept {}
     virtual void on_attempt_end(const Instance& /*instance*/,
                                 const governance::CallOutcome& /*outcome*/) noexcept {}
+    /// Forgets what it keeps about instances whose id is not in `live` (gone from the cache).
+    virtual void retain_instances(const std::set<std::string, std::less<>>& /*live*/) {}
 };
 
 std::vector<const Instance*> pointers_of(const InstanceSet& set);

@@ -75,6 +75,11 @@ double WeightedResponse::average_ms(std::string_view instance_id) const {
     return it == average_ms_.end() ? 0 : it->second;
 }
 
+void WeightedResponse::retain_instances(const std::set<std::string, std::less<>>& live) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(average_ms_, [&](const auto& entry) { return !live.contains(entry.first); });
+}
+
 const Instance* LeastRequest::pick(Candidates candidates, const RequestView& /*request*/,
                                    const Excluded& excluded) {
     const std::size_t eligible = count_eligible(candidates, excluded);
@@ -117,6 +122,11 @@ int LeastRequest::active(std::string_view instance_id) const {
     std::lock_guard lock(mutex_);
     auto it = active_.find(instance_id);
     return it == active_.end() ? 0 : it->second;
+}
+
+void LeastRequest::retain_instances(const std::set<std::string, std::less<>>& live) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(active_, [&](const auto& entry) { return !live.contains(entry.first); });
 }
 
 }  // namespace scagent::plugins::lb

@@ -384,6 +384,14 @@ TEST_F(DiscoveryTest, SelectRoundRobinsAndSkipsInstancesReportedBad) {
     for (int i = 0; i < 4; ++i) {
         EXPECT_EQ(api.get("/v1/services/stock/select").json()["instance"]["instanceId"], b);
     }
+    // Outcomes count only for cached instances: a made-up id creates no state.
+    const auto unknown = api.post("/v1/services/stock/outcome",
+                                  Json{{"instanceId", "made-up"}, {"success", false}}.dump());
+    EXPECT_EQ(unknown.status, 404U) << unknown.body;
+    EXPECT_EQ(unknown.json()["error"]["code"], "INSTANCE_NOT_FOUND");
+    const auto elsewhere =
+        api.post("/v1/services/other/outcome", Json{{"instanceId", a}, {"success", false}}.dump());
+    EXPECT_EQ(elsewhere.status, 404U) << elsewhere.body;
     const auto bad = api.post("/v1/services/stock/outcome", R"({"instanceId":"x"})");
     EXPECT_EQ(bad.status, 400U);
     EXPECT_TRUE(bad.json()["error"]["message"].get<std::string>().starts_with("success:"));

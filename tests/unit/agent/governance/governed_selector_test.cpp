@@ -156,6 +156,66 @@ TEST_F(GovernedSelectorTest, EveryInstanceIsolatedMeansNoInstance) {
     EXPECT_FALSE(selector_.select("orders", one, {}).has_value());
 }
 
+TEST_F(GovernedSelectorTest, WithoutARuleThreeConsecutiveFailuresIsolateForThirtySeconds) {
+    selector_.record_outcome("orders", "b", false, 5ms);
+    selector_.record_outcome("orders", "b", false, 5ms);
+    selector_.record_outcome("orders", "b", true, 5ms);
+    selector_.record_outcome("orders", "b", false, 5ms);
+    selector_.record_outcome("orders", "b", false, 5ms);
+    EXPECT_FALSE(selector_.isolated("orders", "b")) << "not consecutive";
+    selector_.record_outcome("orders", "b", false, 5ms);
+    EXPECT_TRUE(selector_.isolated("orders", "b"));
+    EXPECT_FALSE(selector_.isolated("orders", "a"));
+    EXPECT_EQ(actions_["instanceIsolation/isolated"], 1);
+    EXPECT_EQ(picks(four_, 300).count("b"), 0u);
+    selector_.record_outcome("orders", "b", true, 5ms);
+    EXPECT_TRUE(selector_.isolated("orders", "b")) << "a success reported while open is ignored";
+
+    clock_.advance(29s);
+    EXPECT_TRUE(selector_.isolated("orders", "b"));
+    clock_.advance(1s);
+    EXPECT_FALSE(selector_.isolated("orders", "b")) << "30 s are over: one trial call";
+    auto later = picks(four_, 8);
+    EXPECT_EQ(later.count("b") ? later.at("b") : 0, 1);
+    selector_.record_outcome("orders", "b", false, 5ms);
+    EXPECT_TRUE(selector_.isolated("orders", "b")) << "the trial failed: another 30 s";
+
+    clock_.advance(30s);
+    ASSERT_EQ(picks(four_, 8).at("b"), 1);
+    selector_.record_outcome("orders", "b", true, 5ms);
+    EXPECT_EQ(picks(four_, 400).at("b"), 100) << "the trial passed: b is back in the rotation";
+}
+
+TEST_F(GovernedSelectorTest, AMatchingIsolationRuleReplacesTheDefault) {
+    set_governance(
+        {{"servicecomb.matchGroup.iso", "matches:\n  - serviceName: orders\n", "kie:app"},
+         {"servicecomb.instanceIsolation.iso",
+          "minimumNumberOfCalls: 5\nslidingWindowType: COUNT_BASED\n"
+          "slidingWindowSize: 5\n",
+          "kie:app"}});
+    for (int i = 0; i < 4; ++i) {
+        selector_.record_outcome("orders", "b", false, 5ms);
+    }
+    EXPECT_FALSE(selector_.isolated("orders", "b")) << "the rule needs 5 calls";
+    selector_.record_outcome("orders", "b", false, 5ms);
+    EXPECT_TRUE(selector_.isolated("orders", "b"));
+}
+
+TEST_F(GovernedSelectorTest, RetainForgetsInstancesAndServicesGoneFromTheCache) {
+    for (int i = 0; i < 3; ++i) {
+        selector_.record_outcome("orders", "a", false, 5ms);
+        selector_.record_outcome("orders", "b", false, 5ms);
+    }
+    ASSERT_EQ(selector_.tracked_instances(), 2u);
+    selector_.retain({"orders"}, {"a", "c"});
+    EXPECT_EQ(selector_.tracked_instances(), 1u);
+    EXPECT_TRUE(selector_.isolated("orders", "a"));
+    EXPECT_FALSE(selector_.isolated("orders", "b"));
+    selector_.retain({}, {});
+    EXPECT_EQ(selector_.tracked_instances(), 0u);
+    EXPECT_FALSE(selector_.isolated("orders", "a"));
+}
+
 TEST_F(GovernedSelectorTest, DiscoveryAdapterUsesTheSetsServiceAndHashKey) {
     set_governance(
         {{"servicecomb.matchGroup.all", "matches:\n  - serviceName: orders\n", "kie:app"},

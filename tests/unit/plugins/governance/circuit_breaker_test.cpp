@@ -127,6 +127,26 @@ TEST(CircuitBreaker, ReleaseReturnsAnUnusedTrialPermit) {
     EXPECT_TRUE(b.try_acquire());
 }
 
+TEST(CircuitBreaker, HalfOpenTrialWithoutOutcomeIsGivenOutAgainAfterTheWait) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 1\n"
+                            "minimumNumberOfCalls: 1\nwaitDurationInOpenState: 2S\n"
+                            "permittedNumberOfCallsInHalfOpenState: 1\n"),
+                     clock);
+    call(b, kFail);
+    clock.advance(seconds(2));
+    ASSERT_TRUE(b.try_acquire());  // the trial whose outcome never comes
+    clock.advance(seconds(1));
+    EXPECT_TRUE(b.rejecting());
+    EXPECT_FALSE(b.try_acquire());
+    clock.advance(seconds(1));
+    EXPECT_FALSE(b.rejecting()) << "the lost trial is given out again";
+    ASSERT_TRUE(b.try_acquire());
+    EXPECT_FALSE(b.try_acquire());
+    b.record(kOk);
+    EXPECT_EQ(b.state(), BreakerState::kClosed);
+}
+
 TEST(CircuitBreaker, SlowCallRateOpens) {
     FakeClock clock;
     CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 4\n"
@@ -234,10 +254,10 @@ TEST(InstanceIsolation, RetainOnlyForgetsDepartedInstances) {
     InstanceIsolation iso(cfg, clock);
     iso.record("gone", kFail);
     ASSERT_TRUE(iso.isolated().contains("gone"));
-    Instance kept;
-    kept.instance_id = "kept";
-    iso.retain_only(std::span<const Instance>(&kept, 1));
+    iso.record("kept", kOk);
+    iso.retain_only({"kept"});
     EXPECT_TRUE(iso.isolated().empty());
+    EXPECT_EQ(iso.size(), 1U);
 }
 
 }  // namespace

@@ -130,6 +130,16 @@ TEST(WeightedResponse, UnsampledInstancesGetTheBestWeightSeen) {
     EXPECT_NEAR(counts["i1"], 100, 60);
 }
 
+TEST(WeightedResponse, RetainForgetsInstancesGoneFromTheCache) {
+    WeightedResponse lb(std::make_unique<SeededRng>(1));
+    const InstanceSet set = fleet(2);
+    lb.on_attempt_end(set.instances[0], CallOutcome{200, false, milliseconds(10)});
+    lb.on_attempt_end(set.instances[1], CallOutcome{200, false, milliseconds(20)});
+    lb.retain_instances({"i1"});
+    EXPECT_EQ(lb.average_ms("i0"), 0);
+    EXPECT_DOUBLE_EQ(lb.average_ms("i1"), 20);
+}
+
 TEST(SessionStickiness, SameKeySameInstanceUntilItIsExcluded) {
     auto lb = make("SessionStickiness");
     const InstanceSet set = fleet(5);
@@ -182,6 +192,16 @@ TEST(LeastRequest, PrefersTheLessLoadedOfTwo) {
         lb->on_attempt_end(set.instances[0], CallOutcome{});
     }
     EXPECT_EQ(least->active("i0"), 0);
+}
+
+TEST(LeastRequest, RetainForgetsInstancesGoneFromTheCache) {
+    LeastRequest lb(std::make_unique<SeededRng>(1));
+    const InstanceSet set = fleet(2);
+    lb.on_attempt_start(set.instances[0]);  // outcomes never reported
+    lb.on_attempt_start(set.instances[1]);
+    lb.retain_instances({"i0"});
+    EXPECT_EQ(lb.active("i0"), 1);
+    EXPECT_EQ(lb.active("i1"), 0);
 }
 
 TEST(LeastRequest, SpreadsEvenlyWhenIdle) {
