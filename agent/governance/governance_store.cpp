@@ -9,8 +9,8 @@
 #include <map>
 
 #include "agent/clients/registry_client.hpp"
-#include "plugins/api/clock.hpp"
 #include "agent/runtime/asio_tokens.hpp"
+#include "plugins/api/clock.hpp"
 
 namespace scagent::governance {
 namespace {
@@ -60,7 +60,7 @@ GovernanceStore::GovernanceStore(asio::any_io_executor executor, net::HttpTransp
       loops_(options_.supervisor) {
     if (!options_.kie_addresses.empty()) {
         client_ = std::make_unique<clients::RegistryClient>(transport, plugins::system_clock(),
-                                                                 client_options(options_));
+                                                            client_options(options_));
         std::vector<GovernanceIdentity> identities{options_.identity};
         identities.insert(identities.end(), options_.other_identities.begin(),
                           options_.other_identities.end());
@@ -194,7 +194,7 @@ asio::awaitable<void> GovernanceStore::poll(std::size_t index,
         query.revision = dimension.revision;
         query.wait = std::to_string(options_.wait.count()) + "s";
         auto request = sc::kie_list_request(query);
-        net::HttpResult response = sc::RegistryError{};
+        clients::ResponseResult response = sc::RegistryError{};
         std::optional<sc::Result<std::vector<std::pair<std::string, std::string>>>> auth;
         if (options_.auth_headers) {
             auth = co_await options_.auth_headers();

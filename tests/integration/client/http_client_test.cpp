@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agent/clients/registry_client.hpp"
 #include "tests/integration/client/client_test_support.hpp"
 #include "tests/support/fake_http_server.hpp"
 
@@ -109,7 +110,7 @@ TEST_F(HttpClientTest, ResponseAboveBoundIsRejected) {
     auto big = run(ioc, client.send(get(server.origin(), "/big"), deadline_in(5s)));
     ASSERT_TRUE(big.has_error());
     EXPECT_EQ(big.error().kind, ErrorKind::too_large) << big.error().describe();
-    EXPECT_FALSE(big.error().server_unavailable());
+    EXPECT_FALSE(clients::to_registry_error(big.error()).server_unavailable());
 
     auto small = run(ioc, client.send(get(server.origin(), "/small"), deadline_in(5s)));
     ASSERT_TRUE(small.has_value());
@@ -170,7 +171,7 @@ TEST_F(HttpClientTest, ConnectionRefusedIsANetworkError) {
     auto result = run(ioc, client.send(get(dead_origin(ioc)), deadline_in(5s)));
     ASSERT_TRUE(result.has_error());
     EXPECT_EQ(result.error().kind, ErrorKind::network);
-    EXPECT_TRUE(result.error().server_unavailable());
+    EXPECT_TRUE(clients::to_registry_error(result.error()).server_unavailable());
 }
 
 TEST_F(HttpClientTest, InvalidOriginIsRejected) {

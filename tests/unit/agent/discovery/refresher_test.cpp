@@ -31,7 +31,8 @@ class ScriptedTransport final : public net::HttpTransport {
             script.pop_front();
         }
         if (body.empty()) {
-            co_return sc::RegistryError{.kind = sc::ErrorKind::network, .message = "refused"};
+            co_return net::TransportError{.kind = net::TransportErrorKind::network,
+                                          .message = "refused"};
         }
         plugins::HttpResponse response;
         response.status = 200;
@@ -59,8 +60,8 @@ class RefresherTest : public ::testing::Test {
     RefresherTest() {
         clients::RegistryClientOptions options;
         options.addresses = {"http://sc.test:30100"};
-        client_ = std::make_unique<clients::RegistryClient>(transport_,
-                                                                 plugins::system_clock(), options);
+        client_ =
+            std::make_unique<clients::RegistryClient>(transport_, plugins::system_clock(), options);
     }
     void make(std::chrono::milliseconds interval) {
         RefresherOptions options;
