@@ -11,12 +11,12 @@ using plugins::HttpRequest;
 using plugins::HttpResponse;
 
 // The server gave no usable answer: try the next address and count it against this one.
-bool server_unavailable(const net::HttpResult& result) {
+bool server_unavailable(const ResponseResult& result) {
     return result.has_error() ? result.error().server_unavailable() : result->status >= 500;
 }
 
 template <class T, class Decode>
-sc::Result<T> decode_with(const net::HttpResult& result, Decode decode) {
+sc::Result<T> decode_with(const ResponseResult& result, Decode decode) {
     if (!result) {
         return result.error();
     }
@@ -24,6 +24,28 @@ sc::Result<T> decode_with(const net::HttpResult& result, Decode decode) {
 }
 
 }  // namespace
+
+sc::RegistryError to_registry_error(const net::TransportError& error) {
+    sc::RegistryError out;
+    switch (error.kind) {
+        case net::TransportErrorKind::timeout:
+            out.kind = sc::ErrorKind::timeout;
+            break;
+        case net::TransportErrorKind::tls:
+            out.kind = sc::ErrorKind::tls;
+            break;
+        case net::TransportErrorKind::too_large:
+            out.kind = sc::ErrorKind::too_large;
+            break;
+        case net::TransportErrorKind::network:
+        case net::TransportErrorKind::cancelled:
+            out.kind = sc::ErrorKind::network;
+            break;
+    }
+    out.message = error.message;
+    out.detail = error.detail;
+    return out;
+}
 
 std::string format_go_duration(std::chrono::seconds duration) {
     auto seconds = duration.count();
@@ -49,11 +71,11 @@ std::optional<sc::Secret> RegistryClient::current_token() const {
     return token_;
 }
 
-boost::asio::awaitable<net::HttpResult> RegistryClient::attempt(std::string_view operation,
-                                                                const std::string& address,
-                                                                HttpRequest request,
-                                                                std::chrono::milliseconds timeout,
-                                                                bool authorized) {
+boost::asio::awaitable<ResponseResult> RegistryClient::attempt(std::string_view operation,
+                                                               const std::string& address,
+                                                               HttpRequest request,
+                                                               std::chrono::milliseconds timeout,
+                                                               bool authorized) {
     request.origin = address;
     plugins::set_header(request.headers, sc::kDomainHeader, options_.domain);
     if (authorized) {
@@ -62,23 +84,26 @@ boost::asio::awaitable<net::HttpResult> RegistryClient::attempt(std::string_view
         }
     }
     const auto started = std::chrono::steady_clock::now();
-    auto result = co_await transport_.send(std::move(request), started + timeout);
+    auto sent = co_await transport_.send(std::move(request), started + timeout);
+    // The boundary: from here on a transport error is a registry error.
+    std::optional<sc::RegistryError> error;
+    if (!sent) {
+        error = to_registry_error(sent.error());
+    }
     if (observer_) {
-        // result::error() returns a copy; keep it alive for the observer call.
-        std::optional<sc::RegistryError> error;
-        if (!result) {
-            error = result.error();
-        }
         observer_(RequestRecord{.operation = operation,
                                 .address = address,
-                                .http_status = result ? result->status : 0,
+                                .http_status = sent ? sent->status : 0,
                                 .error = error ? &*error : nullptr,
                                 .elapsed = std::chrono::steady_clock::now() - started});
     }
-    co_return result;
+    if (error) {
+        co_return std::move(*error);
+    }
+    co_return std::move(*sent);
 }
 
-boost::asio::awaitable<net::HttpResult> RegistryClient::send_with_failover(
+boost::asio::awaitable<ResponseResult> RegistryClient::send_with_failover(
     std::string_view operation, HttpRequest request, std::chrono::milliseconds timeout,
     bool authorized) {
     const std::string first = pool_.pick();
@@ -141,7 +166,7 @@ boost::asio::awaitable<sc::Result<void>> RegistryClient::ensure_token(
     co_return sc::Result<void>();
 }
 
-boost::asio::awaitable<net::HttpResult> RegistryClient::send(
+boost::asio::awaitable<ResponseResult> RegistryClient::send(
     std::string_view operation, HttpRequest request,
     std::optional<std::chrono::milliseconds> timeout) {
     const auto per_attempt = timeout.value_or(options_.request_timeout);

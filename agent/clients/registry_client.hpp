@@ -34,6 +34,14 @@ struct RegistryClientOptions {
     net::AddressPoolOptions pool{};
 };
 
+/// A registry answer (any status), or why none arrived, as the registry error type.
+using ResponseResult = sc::Result<plugins::HttpResponse>;
+
+/// A transport error as the registry sees it: network, timeout, tls and too_large keep their
+/// kind (so failover and the metrics' `code` label are the transport's); a cancelled exchange
+/// counts as network. Message and detail (the origin) are kept.
+sc::RegistryError to_registry_error(const net::TransportError& error);
+
 /// One attempt of one registry call, for metrics (sc_agent_registry_requests_total{operation,
 /// code}, ..._duration_seconds). `error` is null when a response arrived; `http_status` is 0
 /// when none did. Never carries headers or bodies.
@@ -99,7 +107,7 @@ class RegistryClient {
 
     /// Sends any request built by `requests()` with tenancy, auth and failover; for callers with
     /// their own decoder or a longer timeout (long polls).
-    boost::asio::awaitable<net::HttpResult> send(
+    boost::asio::awaitable<ResponseResult> send(
         std::string_view operation, plugins::HttpRequest request,
         std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
@@ -112,15 +120,15 @@ class RegistryClient {
     net::AddressPool& address_pool() noexcept { return pool_; }
 
   private:
-    boost::asio::awaitable<net::HttpResult> send_with_failover(std::string_view operation,
-                                                               plugins::HttpRequest request,
-                                                               std::chrono::milliseconds timeout,
-                                                               bool authorized);
-    boost::asio::awaitable<net::HttpResult> attempt(std::string_view operation,
-                                                    const std::string& address,
-                                                    plugins::HttpRequest request,
-                                                    std::chrono::milliseconds timeout,
-                                                    bool authorized);
+    boost::asio::awaitable<ResponseResult> send_with_failover(std::string_view operation,
+                                                              plugins::HttpRequest request,
+                                                              std::chrono::milliseconds timeout,
+                                                              bool authorized);
+    boost::asio::awaitable<ResponseResult> attempt(std::string_view operation,
+                                                   const std::string& address,
+                                                   plugins::HttpRequest request,
+                                                   std::chrono::milliseconds timeout,
+                                                   bool authorized);
     /// Fetches a token when there is none or it is due for refresh; an error when that fails.
     boost::asio::awaitable<sc::Result<void>> ensure_token(std::chrono::milliseconds timeout,
                                                           bool force);

@@ -1,12 +1,7 @@
 #include "agent/discovery/watcher.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
@@ -14,7 +9,7 @@
 
 #include <algorithm>
 
-#include "agent/net/http_client.hpp"
+#include "agent/net/connect.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 #include "plugins/registry/servicecomb/sc_responses.hpp"
 
@@ -24,9 +19,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-namespace ssl = asio::ssl;
 namespace sc = plugins::servicecomb;
-using tcp = asio::ip::tcp;
 using runtime::kNoThrow;
 /// Watch frames are single events; anything this large is not one.
 constexpr std::size_t kMaxFrame = 4 * 1024 * 1024;
@@ -44,7 +37,7 @@ Watcher::Watcher(asio::any_io_executor strand, clients::RegistryClient& client,
       options_(std::move(options)),
       loops_(options_.supervisor),
       timer_(strand) {
-    tls_ = std::make_unique<ssl::context>(net::make_client_tls_context(options_.tls));
+    tls_ = std::make_unique<asio::ssl::context>(net::make_client_tls_context(options_.tls));
 }
 
 Watcher::~Watcher() = default;
@@ -118,30 +111,35 @@ asio::awaitable<std::string> Watcher::session(std::string address, std::string c
         co_return "not an http(s) address";
     }
     auto target = client_.requests().watcher_target(consumer);
-    auto executor = co_await asio::this_coro::executor;
-    if (origin.tls) {
-        websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(executor, *tls_);
-        SSL* native = ws.next_layer().native_handle();
-        boost::system::error_code not_ip;
-        asio::ip::make_address(origin.host, not_ip);
-        if (not_ip) {
-            SSL_set_tlsext_host_name(native, origin.host.c_str());  // SNI: host names only
-        }
-        if (options_.tls.verify) {
-            ws.next_layer().set_verify_callback(ssl::host_name_verification(origin.host));
-        }
-        auto reason = co_await talk(ws, origin, target);
-        cancel_current_ = nullptr;
-        co_return reason;
+    auto headers = co_await client_.upgrade_headers();
+    if (!headers) {
+        co_return "credentials: " + headers.error().describe();
     }
-    websocket::stream<beast::tcp_stream> ws(executor);
-    auto reason = co_await talk(ws, origin, target);
+    // DNS, connect and TLS share one deadline; stop() cancels them through the task group.
+    const auto deadline = std::chrono::steady_clock::now() + options_.handshake_timeout;
+    std::string reason;
+    if (origin.tls) {
+        auto stream = co_await net::connect_tls(origin, *tls_, options_.tls.verify, deadline);
+        reason = co_await talk(std::move(stream), origin, target, std::move(*headers));
+    } else {
+        auto stream = co_await net::connect_plain(origin, deadline);
+        reason = co_await talk(std::move(stream), origin, target, std::move(*headers));
+    }
     cancel_current_ = nullptr;
     co_return reason;
 }
 
 template <class Stream>
-asio::awaitable<std::string> Watcher::talk(Stream& ws, net::Origin origin, std::string target) {
+asio::awaitable<std::string> Watcher::talk(net::TransportResult<Stream> connected,
+                                           net::Origin origin, std::string target,
+                                           UpgradeHeaders headers) {
+    if (!connected) {
+        co_return connected.error().describe();
+    }
+    if (stopped_) {
+        co_return "stopped";
+    }
+    websocket::stream<Stream> ws(std::move(*connected));
     // stop() closes the socket under whatever this coroutine awaits. session() clears it once
     // this returns; no RAII guard, since an abandoned frame (io_context stopped) may be destroyed
     // after the Watcher.
@@ -149,29 +147,7 @@ asio::awaitable<std::string> Watcher::talk(Stream& ws, net::Origin origin, std::
         boost::system::error_code ignored;
         beast::get_lowest_layer(ws).socket().close(ignored);
     };
-    auto headers = co_await client_.upgrade_headers();
-    if (!headers) {
-        co_return "credentials: " + headers.error().describe();
-    }
-    tcp::resolver resolver(ws.get_executor());
-    auto [resolve_error, endpoints] =
-        co_await resolver.async_resolve(origin.host, std::to_string(origin.port), kNoThrow);
-    if (resolve_error || stopped_) {
-        co_return "resolve: " + resolve_error.message();
-    }
     auto& lowest = beast::get_lowest_layer(ws);
-    lowest.expires_after(options_.handshake_timeout);
-    auto [connect_error, connected_to] = co_await lowest.async_connect(endpoints, kNoThrow);
-    if (connect_error || stopped_) {
-        co_return "connect: " + connect_error.message();
-    }
-    if constexpr (!std::is_same_v<Stream, websocket::stream<beast::tcp_stream>>) {
-        auto [tls_error] =
-            co_await ws.next_layer().async_handshake(ssl::stream_base::client, kNoThrow);
-        if (tls_error || stopped_) {
-            co_return "tls handshake: " + tls_error.message();
-        }
-    }
     // The websocket layer has its own timeouts (handshake, idle with keep-alive pings).
     lowest.expires_never();
     websocket::stream_base::timeout timeouts{};
@@ -180,13 +156,13 @@ asio::awaitable<std::string> Watcher::talk(Stream& ws, net::Origin origin, std::
     timeouts.keep_alive_pings = true;
     ws.set_option(timeouts);
     ws.read_message_max(kMaxFrame);
-    auto extra = std::move(*headers);
-    ws.set_option(websocket::stream_base::decorator([extra](websocket::request_type& request) {
-        request.set(beast::http::field::user_agent, "sc-agent");
-        for (const auto& [name, value] : extra) {
-            request.set(name, value);
-        }
-    }));
+    ws.set_option(websocket::stream_base::decorator(
+        [extra = std::move(headers)](websocket::request_type& request) {
+            request.set(beast::http::field::user_agent, "sc-agent");
+            for (const auto& [name, value] : extra) {
+                request.set(name, value);
+            }
+        }));
     auto [handshake_error] = co_await ws.async_handshake(origin.host_header(), target, kNoThrow);
     if (handshake_error || stopped_) {
         co_return "websocket handshake: " + handshake_error.message();

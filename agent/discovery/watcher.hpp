@@ -11,10 +11,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "agent/clients/registry_client.hpp"
-#include "agent/net/http_client.hpp"
+#include "agent/net/origin.hpp"
 #include "agent/net/tls_context.hpp"
+#include "agent/net/transport_error.hpp"
 #include "agent/runtime/supervisor.hpp"
 #include "plugins/registry/servicecomb/model.hpp"
 
@@ -72,8 +75,11 @@ class Watcher {
     boost::asio::awaitable<void> run(runtime::Supervisor::Checkpoint checkpoint);
     /// One connection, until it fails or stop(); returns why it ended.
     boost::asio::awaitable<std::string> session(std::string address, std::string consumer);
+    using UpgradeHeaders = std::vector<std::pair<std::string, std::string>>;
     template <class Stream>
-    boost::asio::awaitable<std::string> talk(Stream& ws, net::Origin origin, std::string target);
+    boost::asio::awaitable<std::string> talk(net::TransportResult<Stream> connected,
+                                             net::Origin origin, std::string target,
+                                             UpgradeHeaders headers);
     void on_frame(const std::string& frame);
 
     boost::asio::any_io_executor strand_;

@@ -194,7 +194,7 @@ asio::awaitable<void> GovernanceStore::poll(std::size_t index,
         query.revision = dimension.revision;
         query.wait = std::to_string(options_.wait.count()) + "s";
         auto request = sc::kie_list_request(query);
-        net::HttpResult response = sc::RegistryError{};
+        clients::ResponseResult response = sc::RegistryError{};
         std::optional<sc::Result<std::vector<std::pair<std::string, std::string>>>> auth;
         if (options_.auth_headers) {
             auth = co_await options_.auth_headers();

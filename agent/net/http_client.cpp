@@ -5,19 +5,18 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
-#include <charconv>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
 
+#include "agent/net/connect.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 #include "plugins/api/http_message.hpp"
 
@@ -32,32 +31,11 @@ using asio::ip::tcp;
 using boost::system::error_code;
 using plugins::HttpRequest;
 using plugins::HttpResponse;
-using plugins::servicecomb::ErrorKind;
-using plugins::servicecomb::RegistryError;
 
 using runtime::kNoThrow;
 constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
 
 using SteadyClock = std::chrono::steady_clock;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
-RegistryError transport_error(ErrorKind kind, std::string message, const Origin& origin) {
-    return RegistryError{.kind = kind, .message = std::move(message), .detail = origin.key()};
-}
-
-// Classifies an I/O error; `phase` says what we were doing, for the operator.
-RegistryError io_error(const error_code& ec, std::string_view phase, const Origin& origin) {
-    ErrorKind kind = ErrorKind::network;
-    if (ec == beast::error::timeout || ec == asio::error::timed_out) {
-        kind = ErrorKind::timeout;
-    } else if (ec == http::error::body_limit || ec == http::error::header_limit ||
-               ec == http::error::buffer_overflow) {
-        kind = ErrorKind::too_large;
-    } else if (ec.category() == asio::error::get_ssl_category() && phase == "tls handshake") {
-        kind = ErrorKind::tls;
-    }
-    return transport_error(kind, std::string(phase) + ": " + ec.message(), origin);
-}
 
 // A pooled socket whose peer has closed (or sent unsolicited bytes) must not carry a request:
 // for a POST we could not tell whether the server saw it.
@@ -126,78 +104,25 @@ struct HttpClient::Impl {
         list.push_back(std::move(connection));
     }
 
-    asio::awaitable<plugins::servicecomb::Result<tcp::resolver::results_type>> resolve(
-        const Origin& origin, Deadline deadline) {
-        auto ex = co_await asio::this_coro::executor;
-        auto resolver = std::make_shared<tcp::resolver>(ex);
-        // The resolver has no timeout of its own: a timer cancels it. The weak pointer keeps a
-        // late timer from touching a resolver this coroutine already destroyed.
-        asio::steady_timer timer(ex, deadline);
-        timer.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](error_code ec) {
-            if (auto alive = weak.lock(); alive && !ec) {
-                alive->cancel();
-            }
-        });
-        auto [ec, results] =
-            co_await resolver->async_resolve(origin.host, std::to_string(origin.port), kNoThrow);
-        timer.cancel();
-        if (ec) {
-            if (SteadyClock::now() >= deadline) {
-                co_return transport_error(ErrorKind::timeout, "resolve: deadline passed", origin);
-            }
-            co_return io_error(ec, "resolve", origin);
-        }
-        co_return results;
-    }
-
-    asio::awaitable<plugins::servicecomb::Result<std::unique_ptr<Connection>>> connect(
-        const Origin& origin, Deadline deadline) {
-        auto ex = co_await asio::this_coro::executor;
+    asio::awaitable<TransportResult<std::unique_ptr<Connection>>> connect(const Origin& origin,
+                                                                          Deadline deadline) {
         auto connection = std::make_unique<Connection>();
-        connection->plain = std::make_unique<beast::tcp_stream>(ex);
-        connection->plain->expires_at(deadline);
-
-        error_code address_error;
-        auto address = asio::ip::make_address(origin.host, address_error);
-        error_code ec;
-        if (!address_error) {
-            std::tie(ec) = co_await connection->plain->async_connect(
-                tcp::endpoint(address, origin.port), kNoThrow);
-        } else {
-            auto endpoints = co_await resolve(origin, deadline);
-            if (!endpoints) {
-                co_return endpoints.error();
+        if (origin.tls) {
+            auto stream = co_await connect_tls(origin, tls_context, options.tls.verify, deadline);
+            if (!stream) {
+                co_return stream.error();
             }
-            std::tie(ec, std::ignore) =
-                co_await connection->plain->async_connect(*endpoints, kNoThrow);
+            connection->tls = std::make_unique<TlsStream>(std::move(*stream));
+        } else {
+            auto stream = co_await connect_plain(origin, deadline);
+            if (!stream) {
+                co_return stream.error();
+            }
+            connection->plain = std::make_unique<beast::tcp_stream>(std::move(*stream));
         }
-        if (ec) {
-            co_return io_error(ec, "connect", origin);
-        }
-        // Requests are small and latency-bound: never let Nagle hold a body behind its headers.
-        connection->plain->socket().set_option(tcp::no_delay(true), ec);
         {
             std::lock_guard lock(mutex);
             ++opened;
-        }
-        if (!origin.tls) {
-            co_return connection;
-        }
-
-        connection->tls = std::make_unique<TlsStream>(std::move(*connection->plain), tls_context);
-        connection->plain.reset();
-        SSL* native = connection->tls->native_handle();
-        if (address_error) {
-            // SNI carries host names only (RFC 6066), never IP literals.
-            SSL_set_tlsext_host_name(native, origin.host.c_str());
-        }
-        if (options.tls.verify) {
-            connection->tls->set_verify_callback(ssl::host_name_verification(origin.host));
-        }
-        std::tie(ec) =
-            co_await connection->tls->async_handshake(ssl::stream_base::client, kNoThrow);
-        if (ec) {
-            co_return io_error(ec, "tls handshake", origin);
         }
         co_return connection;
     }
@@ -240,8 +165,8 @@ struct HttpClient::Impl {
     asio::awaitable<HttpResult> send(HttpRequest request, Deadline deadline) {
         Origin origin = parse_origin(request.origin);
         if (!origin.valid) {
-            co_return RegistryError{.kind = ErrorKind::network,
-                                    .message = "invalid origin '" + request.origin + "'"};
+            co_return make_transport_error(TransportErrorKind::network,
+                                           "invalid origin '" + request.origin + "'", "");
         }
         auto beast_request = to_beast(request, origin);
         const std::string key = origin.key();
@@ -250,7 +175,8 @@ struct HttpClient::Impl {
         // response byte and the request is idempotent) a fresh one.
         for (int attempt = 0;; ++attempt) {
             if (SteadyClock::now() >= deadline) {
-                co_return transport_error(ErrorKind::timeout, "deadline passed", origin);
+                co_return make_transport_error(TransportErrorKind::timeout, "deadline passed",
+                                               origin.key());
             }
             std::unique_ptr<Connection> connection = attempt == 0 ? take_idle(key) : nullptr;
             const bool reused = connection != nullptr;
@@ -280,7 +206,7 @@ struct HttpClient::Impl {
                     ec != beast::error::timeout) {
                     continue;
                 }
-                co_return io_error(ec, "exchange", origin);
+                co_return classify(ec, "exchange", origin.key());
             }
 
             auto message = parser.release();
@@ -310,78 +236,6 @@ struct HttpClient::Impl {
         idle.clear();
     }
 };
-
-namespace {
-
-std::string authority(const Origin& origin, bool with_port) {
-    std::string host =
-        origin.host.find(':') != std::string::npos ? "[" + origin.host + "]" : origin.host;
-    return with_port ? host + ":" + std::to_string(origin.port) : host;
-}
-
-}  // namespace
-
-std::string Origin::key() const {
-    return std::string(tls ? "https://" : "http://") + authority(*this, true);
-}
-
-std::string Origin::host_header() const {
-    return authority(*this, port != (tls ? 443 : 80));
-}
-
-Origin parse_origin(std::string_view text) {
-    Origin origin;
-    auto starts_with = [&](std::string_view prefix) {
-        return text.size() >= prefix.size() &&
-               plugins::iequals(text.substr(0, prefix.size()), prefix);
-    };
-    if (starts_with("https://")) {
-        origin.tls = true;
-        text.remove_prefix(8);
-    } else if (starts_with("http://")) {
-        text.remove_prefix(7);
-    } else {
-        return origin;
-    }
-    text = text.substr(0, text.find('/'));
-    std::string_view port_text;
-    if (!text.empty() && text.front() == '[') {
-        auto close = text.find(']');
-        if (close == std::string_view::npos) {
-            return origin;
-        }
-        origin.host = std::string(text.substr(1, close - 1));
-        auto rest = text.substr(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':') {
-                return origin;
-            }
-            port_text = rest.substr(1);
-        }
-    } else {
-        auto colon = text.rfind(':');
-        origin.host = std::string(text.substr(0, colon));
-        if (colon != std::string_view::npos) {
-            port_text = text.substr(colon + 1);
-        }
-    }
-    if (origin.host.empty()) {
-        return origin;
-    }
-    origin.port = origin.tls ? 443 : 80;
-    if (!port_text.empty()) {
-        unsigned value = 0;
-        auto [end, ec] =
-            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-        if (ec != std::errc() || end != port_text.data() + port_text.size() || value == 0 ||
-            value > 65535) {
-            return origin;
-        }
-        origin.port = static_cast<std::uint16_t>(value);
-    }
-    origin.valid = true;
-    return origin;
-}
 
 HttpClient::HttpClient(HttpClientOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "agent/net/http_transport.hpp"
+#include "agent/net/origin.hpp"
 #include "agent/net/tls_context.hpp"
 
 namespace scagent::net {
@@ -54,20 +54,5 @@ class HttpClient final : public HttpTransport {
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-/// Parsed "http[s]://host[:port]" origin; `valid` false on anything else.
-struct Origin {
-    bool valid = false;
-    bool tls = false;
-    std::string host{};  ///< without IPv6 brackets
-    std::uint16_t port = 0;
-
-    /// Normalised pool key, "https://host:443".
-    std::string key() const;
-    /// Host header value: port omitted when it is the scheme default.
-    std::string host_header() const;
-};
-
-Origin parse_origin(std::string_view origin);
 
 }  // namespace scagent::net

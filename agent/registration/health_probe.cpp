@@ -2,23 +2,21 @@
 #include "agent/runtime/asio_tokens.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/url/parse.hpp>
 
+#include <charconv>
+#include <cstdint>
 #include <exception>
 #include <string>
+#include <string_view>
+
+#include "agent/net/connect.hpp"
 
 namespace scagent::registration {
 namespace {
 
 namespace asio = boost::asio;
-using namespace asio::experimental::awaitable_operators;
 using runtime::kNoThrow;
 
 asio::awaitable<bool> probe_http(net::HttpTransport& http,
@@ -39,30 +37,39 @@ asio::awaitable<bool> probe_http(net::HttpTransport& http,
     co_return result.has_value() && result->ok();
 }
 
-asio::awaitable<bool> probe_tcp(const config::HealthCheckSettings& check) {
-    std::string host = check.target;
-    std::string port;
-    if (const auto colon = host.rfind(':'); colon != std::string::npos) {
-        port = host.substr(colon + 1);
-        host.resize(colon);
+// "host:port" or "[v6]:port" (config checks the shape) as a plain origin.
+net::Origin tcp_origin(const std::string& target) {
+    net::Origin origin;
+    const auto colon = target.rfind(':');
+    if (colon == std::string::npos) {
+        return origin;
     }
+    std::string host = target.substr(0, colon);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
     }
-    auto executor = co_await asio::this_coro::executor;
-    asio::ip::tcp::resolver resolver(executor);
-    asio::ip::tcp::socket socket(executor);
-    asio::steady_timer deadline(executor, check.timeout);
-    auto attempt = [&]() -> asio::awaitable<bool> {
-        auto [resolve_error, endpoints] = co_await resolver.async_resolve(host, port, kNoThrow);
-        if (resolve_error) {
-            co_return false;
-        }
-        auto [connect_error, endpoint] = co_await asio::async_connect(socket, endpoints, kNoThrow);
-        co_return !connect_error;
-    };
-    auto outcome = co_await (attempt() || deadline.async_wait(kNoThrow));
-    co_return outcome.index() == 0 && std::get<0>(outcome);
+    const std::string_view port_text = std::string_view(target).substr(colon + 1);
+    unsigned port = 0;
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (host.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
+        port == 0 || port > 65535) {
+        return origin;
+    }
+    origin.valid = true;
+    origin.host = std::move(host);
+    origin.port = static_cast<std::uint16_t>(port);
+    return origin;
+}
+
+asio::awaitable<bool> probe_tcp(const config::HealthCheckSettings& check) {
+    const auto origin = tcp_origin(check.target);
+    if (!origin.valid) {
+        co_return false;
+    }
+    auto stream =
+        co_await net::connect_plain(origin, std::chrono::steady_clock::now() + check.timeout);
+    co_return stream.has_value();
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace scagent::testing {
 using namespace std::chrono_literals;
 using net::HttpClient;
 using net::HttpClientOptions;
-using plugins::servicecomb::ErrorKind;
+using ErrorKind = net::TransportErrorKind;
 
 /// Runs one coroutine (and whatever else is queued, such as fake servers) on `ioc` until it
 /// finishes, and returns its value. Lets a test body stay plain code with ASSERTs.

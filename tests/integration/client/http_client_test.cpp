@@ -2,12 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
+#include <vector>
 
+#include "agent/clients/registry_client.hpp"
+#include "agent/net/connect.hpp"
+#include "agent/net/tls_context.hpp"
 #include "tests/integration/client/client_test_support.hpp"
 #include "tests/support/fake_http_server.hpp"
 
@@ -109,7 +119,7 @@ TEST_F(HttpClientTest, ResponseAboveBoundIsRejected) {
     auto big = run(ioc, client.send(get(server.origin(), "/big"), deadline_in(5s)));
     ASSERT_TRUE(big.has_error());
     EXPECT_EQ(big.error().kind, ErrorKind::too_large) << big.error().describe();
-    EXPECT_FALSE(big.error().server_unavailable());
+    EXPECT_FALSE(clients::to_registry_error(big.error()).server_unavailable());
 
     auto small = run(ioc, client.send(get(server.origin(), "/small"), deadline_in(5s)));
     ASSERT_TRUE(small.has_value());
@@ -170,7 +180,7 @@ TEST_F(HttpClientTest, ConnectionRefusedIsANetworkError) {
     auto result = run(ioc, client.send(get(dead_origin(ioc)), deadline_in(5s)));
     ASSERT_TRUE(result.has_error());
     EXPECT_EQ(result.error().kind, ErrorKind::network);
-    EXPECT_TRUE(result.error().server_unavailable());
+    EXPECT_TRUE(clients::to_registry_error(result.error()).server_unavailable());
 }
 
 TEST_F(HttpClientTest, InvalidOriginIsRejected) {
@@ -178,6 +188,98 @@ TEST_F(HttpClientTest, InvalidOriginIsRejected) {
     auto result = run(ioc, client.send(get("ftp://x"), deadline_in(5s)));
     ASSERT_TRUE(result.has_error());
     EXPECT_NE(result.error().message.find("invalid origin"), std::string::npos);
+}
+
+// A listener whose backlog completes TCP handshakes but which never answers a TLS ClientHello.
+class SilentListener {
+  public:
+    explicit SilentListener(boost::asio::io_context& ioc)
+        : acceptor_(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}) {}
+
+    net::Origin origin() const {
+        net::Origin origin;
+        origin.valid = true;
+        origin.tls = true;
+        origin.host = "127.0.0.1";
+        origin.port = acceptor_.local_endpoint().port();
+        return origin;
+    }
+    /// Calls `on_accept` once a connection has been taken off the backlog (and keeps it open).
+    void accept_then(std::function<void()> on_accept) {
+        acceptor_.async_accept([this, on_accept = std::move(on_accept)](
+                                   boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
+            if (!ec) {
+                held_.push_back(std::move(s));
+            }
+            on_accept();
+        });
+    }
+
+  private:
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::vector<boost::asio::ip::tcp::socket> held_;
+};
+
+// What a connect ended with: nothing on success (the stream is closed at once).
+template <class Stream>
+boost::asio::awaitable<std::optional<net::TransportError>> error_of(
+    boost::asio::awaitable<net::TransportResult<Stream>> connecting) {
+    auto stream = co_await std::move(connecting);
+    if (stream) {
+        co_return std::nullopt;
+    }
+    co_return stream.error();
+}
+
+TEST_F(HttpClientTest, ConnectTlsEndsWithTimeoutWhenTheHandshakeNeverAnswers) {
+    SilentListener listener(ioc);
+    auto context = net::make_client_tls_context(net::TlsOptions{.verify = false});
+    auto error =
+        run(ioc, error_of(net::connect_tls(listener.origin(), context, false, deadline_in(200ms))));
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->kind, ErrorKind::timeout) << error->describe();
+    EXPECT_NE(error->message.find("tls handshake"), std::string::npos) << error->describe();
+}
+
+TEST_F(HttpClientTest, ConnectWithPassedDeadlineIsATimeout) {
+    SilentListener listener(ioc);
+    auto origin = listener.origin();
+    origin.tls = false;
+    auto error = run(ioc, error_of(net::connect_plain(origin, deadline_in(-1ms))));
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->kind, ErrorKind::timeout) << error->describe();
+}
+
+TEST_F(HttpClientTest, ConnectResolvesAHostName) {
+    SilentListener listener(ioc);
+    auto origin = listener.origin();
+    origin.tls = false;
+    origin.host = "localhost";
+    auto error = run(ioc, error_of(net::connect_plain(origin, deadline_in(5s))));
+    EXPECT_FALSE(error.has_value()) << error->describe();
+}
+
+TEST_F(HttpClientTest, CancellationEndsAPendingConnect) {
+    SilentListener listener(ioc);
+    auto context = net::make_client_tls_context(net::TlsOptions{.verify = false});
+    boost::asio::cancellation_signal stop;
+    // Once the server side exists, the client is connecting or handshaking: cancel it there.
+    listener.accept_then([&] { stop.emit(boost::asio::cancellation_type::terminal); });
+    std::optional<std::optional<net::TransportError>> out;
+    std::exception_ptr failure;
+    boost::asio::co_spawn(
+        ioc, error_of(net::connect_tls(listener.origin(), context, false, deadline_in(60s))),
+        boost::asio::bind_cancellation_slot(
+            stop.slot(), [&](std::exception_ptr e, std::optional<net::TransportError> error) {
+                failure = e;
+                out.emplace(std::move(error));
+                ioc.stop();
+            }));
+    ioc.run_for(30s);
+    ASSERT_FALSE(failure);
+    ASSERT_TRUE(out.has_value()) << "the connect did not end";
+    ASSERT_TRUE(out->has_value()) << "the connect succeeded";
+    EXPECT_EQ((*out)->kind, ErrorKind::cancelled) << (*out)->describe();
 }
 
 TEST(OriginTest, Parses) {

@@ -31,7 +31,8 @@ class ScriptedTransport final : public net::HttpTransport {
             script.pop_front();
         }
         if (body.empty()) {
-            co_return sc::RegistryError{.kind = sc::ErrorKind::network, .message = "refused"};
+            co_return net::TransportError{.kind = net::TransportErrorKind::network,
+                                          .message = "refused"};
         }
         plugins::HttpResponse response;
         response.status = 200;

@@ -15,7 +15,7 @@ namespace scagent::test {
 class UnusedTransport final : public net::HttpTransport {
   public:
     boost::asio::awaitable<net::HttpResult> send(plugins::HttpRequest, net::Deadline) override {
-        plugins::servicecomb::RegistryError error;
+        net::TransportError error;
         error.message = "unused";
         co_return error;
     }
