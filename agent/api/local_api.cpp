@@ -70,11 +70,6 @@ void LocalApi::hurry() {
     }
 }
 
-std::size_t LocalApi::connection_count() const {
-    return (server_ ? server_->connection_count() : 0) +
-           (metrics_server_ ? metrics_server_->connection_count() : 0);
-}
-
 std::uint16_t LocalApi::port() const {
     return server_ ? server_->port() : 0;
 }

@@ -37,7 +37,6 @@ class LocalApi final : public runtime::Component {
     /// During stop(): ends the grace now (a second SIGTERM).
     void hurry();
 
-    std::size_t connection_count() const;
     std::uint16_t port() const;
     std::uint16_t metrics_port() const;  ///< 0 when there is no metrics listener
 
