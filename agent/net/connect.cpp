@@ -91,7 +91,7 @@ asio::awaitable<TransportResult<tcp::resolver::results_type>> resolve(const Orig
 
 }  // namespace
 
-asio::awaitable<TransportResult<beast::tcp_stream>> connect_plain(const Origin& origin,
+asio::awaitable<TransportResult<beast::tcp_stream>> connect_plain(Origin origin,
                                                                   Deadline deadline) {
     if (!origin.valid) {
         co_return failed<beast::tcp_stream>(
@@ -132,8 +132,7 @@ asio::awaitable<TransportResult<beast::tcp_stream>> connect_plain(const Origin& 
     co_return std::move(stream);
 }
 
-asio::awaitable<TransportResult<TlsStream>> connect_tls(const Origin& origin,
-                                                        asio::ssl::context& context,
+asio::awaitable<TransportResult<TlsStream>> connect_tls(Origin origin, asio::ssl::context& context,
                                                         bool verify_host, Deadline deadline) {
     if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
         co_return failed<TlsStream>(cancelled_error("connect", origin));

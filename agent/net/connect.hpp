@@ -26,12 +26,14 @@ using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 /// - Errors name the step ("resolve: ...", "connect: ...", "tls handshake: ...") and the
 ///   origin key.
 ///
+/// `origin` is taken by value: the coroutine may outlive a temporary its caller passed.
+///
 /// The stream lives on the awaiting coroutine's executor. Build an HTTP client on it directly,
 /// or a websocket with `websocket::stream<S> ws(std::move(*stream))`.
-boost::asio::awaitable<TransportResult<boost::beast::tcp_stream>> connect_plain(
-    const Origin& origin, Deadline deadline);
+boost::asio::awaitable<TransportResult<boost::beast::tcp_stream>> connect_plain(Origin origin,
+                                                                                Deadline deadline);
 
-boost::asio::awaitable<TransportResult<TlsStream>> connect_tls(const Origin& origin,
+boost::asio::awaitable<TransportResult<TlsStream>> connect_tls(Origin origin,
                                                                boost::asio::ssl::context& context,
                                                                bool verify_host, Deadline deadline);
 
