@@ -1,5 +1,6 @@
 #include "config/agent_config.hpp"
 
+#include "config/byte_size.hpp"
 #include "config/names.hpp"
 
 namespace scagent::config {
@@ -90,6 +91,26 @@ void parse_log(MapReader reader, LogSettings& log) {
         })) {
         log.format = format == "json" ? LogFormat::kJson : LogFormat::kText;
     }
+    reader.optional("access", log.access);
+    reader.reject_unknown();
+}
+
+void parse_proxy(MapReader reader, ProxySettings& proxy) {
+    std::string body_size;
+    if (reader.optional<std::string>("max_retry_body", body_size, [](const std::string& value) {
+            std::size_t bytes = 0;
+            return parse_byte_size(value, bytes);
+        })) {
+        parse_byte_size(body_size, proxy.max_retry_body);
+    }
+    reader.optional<Duration>("connect_timeout", proxy.connect_timeout,
+                              duration_between(1ms, 10min));
+    reader.optional<Duration>("idle_timeout", proxy.idle_timeout, duration_between(1s, 1h));
+    reader.optional<int>(
+        "max_connections_per_instance", proxy.max_connections_per_instance, [](const int& n) {
+            return n >= 1 && n <= 65536 ? std::string()
+                                        : "must be between 1 and 65536, found " + std::to_string(n);
+        });
     reader.reject_unknown();
 }
 
@@ -117,6 +138,7 @@ void parse_agent_config(MapReader& root, AgentConfig& config) {
     drain.reject_unknown();
 
     parse_log(root.map("log"), config.log);
+    parse_proxy(root.map("proxy"), config.proxy);
     root.optional<int>("threads", config.threads, [](const int& threads) {
         return threads >= 1 && threads <= 64
                    ? std::string()

@@ -59,6 +59,14 @@ enum class LogFormat { kText, kJson };
 struct LogSettings {
     std::string level = "info";  ///< trace | debug | info | warn | error | critical | off
     LogFormat format = LogFormat::kText;
+    bool access = false;  ///< JSON access log of the proxy (and X-Sc-Instance on its answers)
+};
+
+struct ProxySettings {
+    std::size_t max_retry_body = 64 * 1024;  ///< larger request bodies stream and are not retried
+    Duration connect_timeout = 1s;
+    Duration idle_timeout = 30s;  ///< upstream keep-alive idle; shorter than typical servers'
+    int max_connections_per_instance = 256;
 };
 
 struct AgentConfig {
@@ -71,6 +79,7 @@ struct AgentConfig {
     CacheSettings cache;
     DrainSettings drain;
     LogSettings log;
+    ProxySettings proxy;
     int threads = 1;
 };
 

@@ -179,6 +179,11 @@ void parse_service_descriptor(MapReader& root, ServiceDescriptor& descriptor) {
         item.required<std::string>("name", dependency.name, check_service_name);
         descriptor.dependencies.push_back(std::move(dependency));
     });
+    if (servicecomb.has("proxy")) {
+        MapReader proxy = servicecomb.map("proxy");
+        proxy.required<std::string>("listen", descriptor.proxy_listen, check_listen_address);
+        proxy.reject_unknown();
+    }
     // Sections of a go-chassis chassis.yaml / microservice.yaml that the agent does not use; they
     // are accepted so an existing file loads unchanged.
     servicecomb.ignore({"registry", "protocols", "handler", "references", "config", "credentials",

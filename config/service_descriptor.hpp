@@ -73,6 +73,9 @@ struct ServiceDescriptor {
     InstanceSettings instance;
     std::optional<HealthCheckSettings> check;  ///< absent: the app is taken as always healthy
     std::vector<Dependency> dependencies;
+    /// `proxy.listen`: a proxy listener of this service's own; requests on it call as this
+    /// service (no X-Sc-Consumer needed on a host with several). Empty: none.
+    std::string proxy_listen;
 
     /// "app/name/version/environment": what makes a descriptor unique on a host.
     std::string identity() const;

@@ -14,6 +14,7 @@
 #include "agent/discovery/snapshot_file.hpp"
 #include "agent/governance/inputs_json.hpp"
 #include "agent/governance/store_config.hpp"
+#include "agent/proxy/proxy.hpp"
 #include "agent/registration/host_identity.hpp"
 
 namespace scagent::app {
@@ -60,6 +61,30 @@ void restore_governance(governance::GovernanceStore& store, const std::string& s
     spdlog::info("governance: {} item(s) restored from the disk snapshot {}", inputs.size(),
                  snapshot_path);
     store.restore(inputs);
+}
+
+proxy::ProxyOptions proxy_options(const config::LoadedConfig& loaded) {
+    const auto& agent = loaded.agent;
+    proxy::ProxyOptions options;
+    if (!agent.listen.proxy.empty()) {
+        options.listeners.push_back({agent.listen.proxy, ""});
+    }
+    for (const auto& service : loaded.services) {
+        options.local_services.push_back(
+            {service.service.app, service.service.name, service.service.environment});
+        if (!service.proxy_listen.empty()) {
+            options.listeners.push_back({service.proxy_listen, service.service.name});
+        }
+    }
+    options.threads = agent.threads;
+    options.max_retry_body = agent.proxy.max_retry_body;
+    options.connect_timeout = agent.proxy.connect_timeout;
+    options.idle_timeout = agent.proxy.idle_timeout;
+    options.max_connections_per_instance =
+        static_cast<std::size_t>(agent.proxy.max_connections_per_instance);
+    options.access_log = agent.log.access;
+    options.drain_timeout = agent.drain.timeout;
+    return options;
 }
 
 std::unique_ptr<net::HttpClient> registry_transport(const config::AgentConfig& agent) {
@@ -134,6 +159,10 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
     discovery->set_selector(
         std::make_unique<discovery::GovernedInstanceSelector>(governed_selector));
 
+    proxy = std::make_unique<proxy::Proxy>(
+        proxy_options(loaded), *discovery, *governed_selector,
+        [store = governance.get()] { return store->snapshot(); }, metrics, plugins::system_clock());
+
     local_api = std::make_unique<api::LocalApi>(ioc, agent.listen.api, agent.listen.metrics,
                                                 agent.drain.timeout);
     auto* regs = registrations.get();
@@ -158,7 +187,7 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
 AgentComponents::~AgentComponents() = default;
 
 std::vector<runtime::Component*> AgentComponents::ordered() const {
-    return {governance.get(), discovery.get(), registrations.get(), local_api.get()};
+    return {governance.get(), discovery.get(), registrations.get(), proxy.get(), local_api.get()};
 }
 
 }  // namespace scagent::app

@@ -14,6 +14,7 @@
 #include "agent/governance/governance_metrics.hpp"
 #include "agent/governance/governance_store.hpp"
 #include "agent/net/http_client.hpp"
+#include "agent/proxy/proxy.hpp"
 #include "agent/registration/registration_metrics.hpp"
 #include "agent/registration/registrations.hpp"
 #include "agent/runtime/component.hpp"
@@ -33,8 +34,9 @@ struct ComponentSettings {
 };
 
 /// The daemon's components and the clients they share, wired from the configuration
-/// (docs/architecture.md): governance → discovery → registration → local API. Building starts
-/// nothing. Throws std::runtime_error naming `registry.tls` when a TLS file cannot be loaded.
+/// (docs/architecture.md): governance → discovery → registration → proxy → local API. Building
+/// starts nothing. Throws std::runtime_error naming `registry.tls` when a TLS file cannot be
+/// loaded.
 struct AgentComponents {
     AgentComponents(boost::asio::io_context& ioc, const config::LoadedConfig& loaded,
                     metrics::MetricsRegistry& metrics, runtime::Supervisor& supervisor,
@@ -54,6 +56,7 @@ struct AgentComponents {
     std::shared_ptr<plugins::governance::GovernedSelector> governed_selector;
     std::unique_ptr<discovery::Discovery> discovery;
     std::unique_ptr<registration::Registrations> registrations;
+    std::unique_ptr<proxy::Proxy> proxy;
     std::unique_ptr<api::LocalApi> local_api;
 };
 

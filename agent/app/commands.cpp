@@ -43,8 +43,9 @@ void log_plan(const config::LoadedConfig& loaded) {
         "config {}: registry {} (project {}, domain {}{})", agent.source_file,
         join(agent.registry.addresses), agent.registry.project, agent.registry.domain,
         agent.registry.auth.username.empty() ? "" : ", RBAC user " + agent.registry.auth.username);
-    spdlog::info("config center {}; local API on {}, proxy on {}",
-                 join(agent.config_center.addresses), agent.listen.api, agent.listen.proxy);
+    spdlog::info(
+        "config center {}; local API on {}, proxy on {} (and each service's own proxy.listen)",
+        join(agent.config_center.addresses), agent.listen.api, agent.listen.proxy);
     for (const auto& descriptor : loaded.services) {
         spdlog::info(
             "service {} {}/{} {} from {}: endpoints {}, lease {}s x {}, probe {}",

@@ -182,6 +182,7 @@ void Daemon::Impl::on_stop_request() {
     spdlog::warn("second stop request: deregistering and exiting now");
     hurry.set();
     components->local_api->hurry();
+    components->proxy->hurry();
 }
 
 void Daemon::Impl::on_registration_change() {
@@ -291,7 +292,10 @@ int Daemon::run() {
             d.tasks.spawn(d.strand, d.handle_signals(), "signals");
         }
         if (d.options.on_started) {
-            asio::post(d.strand, [&d] { d.options.on_started(d.components->local_api->port()); });
+            asio::post(d.strand, [&d] {
+                d.options.on_started(
+                    ListeningPorts{d.components->local_api->port(), d.components->proxy->ports()});
+            });
         }
     } else {
         // What did start stops again, in reverse; then run() ends for want of work.

@@ -7,11 +7,19 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "agent/runtime/supervisor.hpp"
 #include "config/loader.hpp"
 
 namespace scagent::app {
+
+/// Where the daemon listens once started (port 0 in a config picks one).
+struct ListeningPorts {
+    std::uint16_t api = 0;
+    /// The proxy's: `listen.proxy` first (when set), then each service's own `proxy.listen`.
+    std::vector<std::uint16_t> proxy;
+};
 
 struct DaemonOptions {
     /// Used again for SIGHUP reloads (the bundled dev files live in memory).
@@ -22,8 +30,8 @@ struct DaemonOptions {
     double heartbeat_scale = 1.0;
     /// RBAC token lifetime to request instead of the client's default (tests of refresh).
     std::optional<std::chrono::seconds> token_lifetime;
-    /// Called on the io_context once the local API listens (tests learn the port).
-    std::function<void(std::uint16_t api_port)> on_started;
+    /// Called on the io_context once the local API and the proxy listen (tests learn the ports).
+    std::function<void(const ListeningPorts& ports)> on_started;
     /// Called after the last component has stopped (dev: stop the embedded registry).
     std::function<void()> on_stopped;
     /// Restart backoff and the fault hook of supervised loops (tests inject loop faults).

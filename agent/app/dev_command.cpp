@@ -65,11 +65,11 @@ int dev_command(const std::optional<std::string>& config_path) {
     DaemonOptions daemon_options;
     daemon_options.load = options;
     daemon_options.on_stopped = [&registry] { registry->stop(); };
-    daemon_options.on_started = [&registry](std::uint16_t api_port) {
+    daemon_options.on_started = [&registry](const ListeningPorts& ports) {
         spdlog::info(
             "dev: try  curl http://{}/v4/default/registry/microservices  and  curl "
             "http://127.0.0.1:{}/v1/agent/services",
-            registry->sc_address(), api_port);
+            registry->sc_address(), ports.api);
     };
     Daemon daemon(ioc, std::move(*loaded), std::move(daemon_options));
     const int code = daemon.run();

@@ -17,9 +17,10 @@ AgentRunner::AgentRunner(const std::string& agent_yaml_path, app::DaemonOptions 
     if (options.heartbeat_scale == 1.0) {
         options.heartbeat_scale = 0.3;
     }
-    options.on_started = [this](std::uint16_t port) {
+    options.on_started = [this](const app::ListeningPorts& ports) {
         std::lock_guard lock(mutex_);
-        started_port_ = port;
+        started_port_ = ports.api;
+        proxy_ports_ = ports.proxy;
         changed_.notify_all();
     };
     daemon_ = std::make_unique<app::Daemon>(ioc_, std::move(*loaded), std::move(options));

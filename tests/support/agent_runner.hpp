@@ -35,12 +35,17 @@ class AgentRunner {
 
     std::uint16_t api_port() const { return api_port_; }
     HttpTestClient api() const { return HttpTestClient("127.0.0.1", api_port_); }
+    /// The proxy's ports: `listen.proxy` first, then each service's own `proxy.listen`.
+    const std::vector<std::uint16_t>& proxy_ports() const { return proxy_ports_; }
+    /// A client of the proxy's first listener.
+    HttpTestClient proxy() const { return HttpTestClient("127.0.0.1", proxy_ports_.at(0)); }
 
   private:
     boost::asio::io_context ioc_{1};
     std::unique_ptr<app::Daemon> daemon_;
     std::thread thread_;
     std::uint16_t api_port_ = 0;
+    std::vector<std::uint16_t> proxy_ports_;  // set with started_port_
 
     // The two events start-up waits for: the API listens, or run() returned.
     std::mutex mutex_;

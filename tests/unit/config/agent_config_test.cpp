@@ -224,3 +224,37 @@ TEST(AgentConfig, SecretsNeverPrint) {
 
 }  // namespace
 }  // namespace scagent::config
+
+namespace scagent::config::test {
+
+TEST(AgentConfig, ProxySectionReadsSizesAndDurations) {
+    const auto outcome = load_text(
+        "services: []\n"
+        "log: {access: true}\n"
+        "proxy: {max_retry_body: 1MiB, connect_timeout: 250ms, idle_timeout: 10s,\n"
+        "        max_connections_per_instance: 8}\n");
+    ASSERT_EQ(outcome.diagnostics, "");
+    const auto& agent = outcome.config->agent;
+    EXPECT_TRUE(agent.log.access);
+    EXPECT_EQ(agent.proxy.max_retry_body, 1024u * 1024u);
+    EXPECT_EQ(agent.proxy.connect_timeout, std::chrono::milliseconds(250));
+    EXPECT_EQ(agent.proxy.idle_timeout, std::chrono::seconds(10));
+    EXPECT_EQ(agent.proxy.max_connections_per_instance, 8);
+
+    const auto defaults = load_text("services: []\n");
+    EXPECT_EQ(defaults.config->agent.proxy.max_retry_body, 64u * 1024u);
+    EXPECT_FALSE(defaults.config->agent.log.access);
+}
+
+TEST(AgentConfig, ProxySizesAreCheckedWithTheirPlace) {
+    EXPECT_EQ(load_text("services: []\nproxy: {max_retry_body: 64 apples}\n").diagnostics,
+              "agent.yaml:2:25: proxy.max_retry_body: '64 apples' has an unknown unit: use B, "
+              "KiB, MiB or GiB\n");
+    EXPECT_EQ(load_text("services: []\nproxy: {max_retry_body: 2GiB}\n").diagnostics,
+              "agent.yaml:2:25: proxy.max_retry_body: '2GiB' is larger than 1GiB\n");
+    EXPECT_EQ(load_text("services: []\nproxy: {max_connections_per_instance: 0}\n").diagnostics,
+              "agent.yaml:2:39: proxy.max_connections_per_instance: must be between 1 and "
+              "65536, found 0\n");
+}
+
+}  // namespace scagent::config::test

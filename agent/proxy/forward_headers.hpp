@@ -1,0 +1,30 @@
+#pragma once
+
+#include <boost/beast/http/fields.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace scagent::proxy {
+
+/// Removes the hop-by-hop headers (RFC 9110 §7.6.1: Connection, the fields it names,
+/// Keep-Alive, Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE, Trailer,
+/// Transfer-Encoding, Upgrade): they describe one connection, not the message. Message framing
+/// is set again by whoever writes the message on.
+void remove_hop_by_hop(boost::beast::http::fields& fields);
+
+/// Prepares the headers of a call for the provider:
+/// - hop-by-hop headers and the agent's own request headers (X-Sc-App, X-Sc-Consumer) go;
+/// - `x-cse-context` (a JSON object of string values that ServiceComb passes along a call chain)
+///   gets `x-cse-src-microservice` = `caller`, keeping its other entries; an unreadable one is
+///   replaced;
+/// - `X-Forwarded-For` gets `client_address` appended.
+/// Trace headers (traceparent, tracestate, B3) pass unchanged.
+void prepare_upstream_headers(boost::beast::http::fields& fields, std::string_view caller,
+                              std::string_view client_address);
+
+/// `x-cse-context` with `x-cse-src-microservice` set to `caller` (an empty caller keeps the
+/// value as it came).
+std::string merge_cse_context(std::string_view current, std::string_view caller);
+
+}  // namespace scagent::proxy

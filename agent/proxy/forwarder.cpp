@@ -1,0 +1,459 @@
+#include "agent/proxy/forwarder.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <optional>
+#include <variant>
+
+#include "agent/discovery/discovery.hpp"
+#include "agent/proxy/call_target.hpp"
+#include "agent/proxy/forward_headers.hpp"
+#include "agent/proxy/proxy_error.hpp"
+#include "agent/runtime/asio_tokens.hpp"
+#include "plugins/governance/governed_selector.hpp"
+#include "plugins/governance/retry.hpp"
+#include "plugins/governance/snapshot.hpp"
+
+namespace scagent::proxy {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using runtime::kNoThrow;
+using Parser = http::response_parser<http::buffer_body>;
+
+/// Without a retry policy, a call whose connection could not be opened still tries this many
+/// other instances: nothing reached the first one, so any method is safe to send elsewhere.
+constexpr int kConnectRetries = 2;
+/// Body bytes relayed per read/write step; one buffer per call in flight.
+constexpr std::size_t kRelayChunk = 16 * 1024;
+
+bool idempotent(http::verb method) {
+    switch (method) {
+        case http::verb::get:
+        case http::verb::head:
+        case http::verb::options:
+        case http::verb::put:
+        case http::verb::delete_:
+        case http::verb::trace:
+            return true;
+        default:
+            return false;
+    }
+}
+
+/// How one attempt on one instance ended.
+enum class Ended {
+    kAnswered,       ///< the answer was relayed to the client in full
+    kRetryStatus,    ///< an answer whose status the retry policy retries; not relayed
+    kConnectFailed,  ///< no connection: nothing was sent
+    kNoAnswer,       ///< sent (maybe partly), then the connection failed before an answer
+    kTimedOut,       ///< no answer head within the try's time limit
+    kBrokenAnswer,   ///< the answer started reaching the client, then the upstream failed
+    kClientGone,     ///< the client stopped reading or closed
+};
+
+struct AttemptResult {
+    Ended ended = Ended::kNoAnswer;
+    unsigned status = 0;
+    /// kNoAnswer on a reused connection before any answer byte: the server may have closed it
+    /// while idle (the "503 UC" race), which says nothing about the instance.
+    bool stale_connection = false;
+    std::string reason;  ///< for metrics and the access log: "connect", "reset", "timeout", ...
+};
+
+std::string describe_instance(const plugins::Instance& instance) {
+    return instance.instance_id + " (" + instance.host + ":" + std::to_string(instance.port) + ")";
+}
+
+/// Writes an agent-made answer; false when the client is gone.
+asio::awaitable<bool> write_error(beast::tcp_stream& client, const ProxyError& error,
+                                  unsigned version, bool keep_alive) {
+    auto response = error_response(error, version, keep_alive);
+    auto [ec, n] = co_await http::async_write(client, response, kNoThrow);
+    co_return !ec;
+}
+
+/// Streams the answer whose head `parser` holds from the upstream to the client.
+asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Parser& parser,
+                                            beast::tcp_stream& client, std::string_view instance_id,
+                                            const ProxyShared& shared, unsigned version,
+                                            bool keep_alive, bool head_request) {
+    AttemptResult result{Ended::kAnswered, parser.get().result_int(), false, {}};
+    auto& message = parser.get();
+    const auto content_length = parser.content_length();
+    remove_hop_by_hop(message.base());
+    if (shared.access_log) {
+        message.set("X-Sc-Instance", instance_id);
+    }
+    const bool bodiless =
+        head_request || result.status / 100 == 1 || result.status == 204 || result.status == 304;
+    if (content_length) {
+        message.content_length(*content_length);
+    } else if (!bodiless) {
+        // Close-delimited or chunked upstream: chunked toward the client keeps its connection.
+        message.chunked(true);
+    }
+    message.version(version);  // the client's, whatever the provider spoke
+    message.keep_alive(keep_alive);
+
+    std::array<char, kRelayChunk> chunk;  // NOLINT: filled before use
+    http::response_serializer<http::buffer_body> serializer{message};
+    auto& body = message.body();
+    do {
+        if (!parser.is_done()) {
+            body.data = chunk.data();
+            body.size = chunk.size();
+            upstream.stream.expires_after(shared.options.client_idle_timeout);
+            auto [ec, n] =
+                co_await http::async_read(upstream.stream, upstream.buffer, parser, kNoThrow);
+            if (ec == http::error::need_buffer) {
+                ec = {};
+            }
+            if (ec) {
+                result.ended = Ended::kBrokenAnswer;
+                result.reason = "reset";
+                co_return result;
+            }
+            body.size = chunk.size() - body.size;
+            body.data = chunk.data();
+            body.more = !parser.is_done();
+        } else {
+            body.data = nullptr;
+            body.size = 0;
+            body.more = false;
+        }
+        client.expires_after(shared.options.client_idle_timeout);
+        auto [ec, n] = co_await http::async_write(client, serializer, kNoThrow);
+        if (ec == http::error::need_buffer) {
+            ec = {};
+        }
+        if (ec) {
+            result.ended = Ended::kClientGone;
+            result.reason = "client";
+            co_return result;
+        }
+    } while (!parser.is_done() || !serializer.is_done());
+    co_return result;
+}
+
+}  // namespace
+
+LoopState::LoopState(ProxyShared& shared, std::uint64_t seed)
+    : pool(UpstreamPoolOptions{shared.options.connect_timeout, shared.options.idle_timeout,
+                               shared.options.max_connections_per_instance},
+           shared.clock),
+      meters(shared.metrics),
+      rng(seed) {}
+
+asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientSide client,
+                                   ClientRequest& request) {
+    const auto started = shared.clock.now();
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    const auto method = request.method();
+    const bool head_request = method == http::verb::head;
+
+    const auto resolved = resolve_target(
+        TargetRequest{request.target(), request[http::field::host], request["X-Sc-App"],
+                      request["X-Sc-Consumer"], client.listen_as},
+        shared.options.local_services);
+    if (const auto* error = std::get_if<ProxyError>(&resolved)) {
+        auto& meters = loop.meters.of("-");
+        loop.meters.count_request(meters, error->status);
+        co_return co_await write_error(client.stream, *error, version, keep_alive) && keep_alive;
+    }
+    const auto& target = std::get<CallTarget>(resolved);
+
+    auto executor = co_await asio::this_coro::executor;
+    discovery::CacheKey key{target.app, target.service, target.environment};
+    const auto lookup = co_await shared.discovery.lookup(executor, key);
+    std::optional<ProxyError> failure;
+    if (!lookup.set) {
+        failure =
+            no_instance(target.service, "the registry has not answered for " + key.to_string());
+    } else if (!lookup.set->service_found) {
+        failure = no_instance(target.service, key.to_string() + " is not in the registry");
+    }
+    std::vector<const plugins::Instance*> candidates;
+    if (!failure) {
+        for (const auto& instance : lookup.set->set->instances) {
+            if (instance.status == "UP" && instance.port != 0) {
+                candidates.push_back(&instance);
+            }
+        }
+        if (candidates.empty()) {
+            failure = no_instance(target.service, "none of its instances is UP");
+        }
+    }
+    auto& meters = loop.meters.of(failure && (!lookup.set || !lookup.set->service_found)
+                                      ? std::string_view("-")
+                                      : std::string_view(target.service));
+    if (failure) {
+        loop.meters.count_request(meters, failure->status);
+        co_return co_await write_error(client.stream, *failure, version, keep_alive) && keep_alive;
+    }
+
+    plugins::RequestView view;
+    view.method = std::string(request.method_string());
+    const auto target_path = std::string_view(target.path);
+    view.path = std::string(target_path.substr(0, target_path.find('?')));
+    for (const auto& field : request.base()) {
+        view.headers.emplace(std::string(field.name_string()), std::string(field.value()));
+    }
+    view.service_name = target.service;
+    const auto snapshot = shared.snapshots ? shared.snapshots() : nullptr;
+    const auto retry_config = snapshot ? snapshot->retry_for(view) : nullptr;
+    std::optional<plugins::governance::RetryState> retry;
+    if (retry_config) {
+        retry.emplace(retry_config, loop.rng);
+    }
+
+    prepare_upstream_headers(request.base(), target.caller, client.address);
+    request.erase(http::field::expect);  // the body goes with the head: nothing to wait for
+    request.target(target.path);
+    request.version(11);
+    request.keep_alive(true);
+    request.prepare_payload();
+
+    shared.budget.call_started();
+    meters.active->Increment();
+    const bool may_repeat = idempotent(method);
+    std::vector<const plugins::Instance*> remaining = candidates;
+    const plugins::Instance* previous = nullptr;
+    bool stay_on_previous = false;
+    bool holds_retry = false;
+    bool fresh_connection_retry_used = false;
+    int connect_retries = 0;
+    int attempts = 0;
+    AttemptResult last;
+    std::string why;
+    std::string answered_by;
+    bool client_ok = true;
+
+    for (;;) {
+        const plugins::Instance* chosen = nullptr;
+        if (stay_on_previous && previous != nullptr) {
+            const std::array<const plugins::Instance*, 1> only{previous};
+            chosen = shared.selector.select(target.service, only, view);
+        } else {
+            chosen = shared.selector.select(target.service, remaining, view);
+        }
+        if (chosen == nullptr) {
+            if (attempts == 0) {
+                failure = no_instance(
+                    target.service, "its UP instances are isolated or left out by the route rule");
+                why = "no instance";
+            }
+            break;
+        }
+        ++attempts;
+        if (attempts > 1) {
+            meters.retries->Increment();
+        }
+        const auto attempt_started = shared.clock.now();
+        request.set(http::field::host, chosen->host + ":" + std::to_string(chosen->port));
+
+        // One attempt: connection, request, answer head.
+        AttemptResult result;
+        std::optional<Parser> parser;
+        UpstreamConnectionPtr connection;
+        {
+            auto host = chosen->host;
+            auto acquired = co_await loop.pool.acquire(std::move(host), chosen->port);
+            if (!acquired) {
+                result = {Ended::kConnectFailed, 0, false, "connect"};
+                if (acquired.error().kind == net::TransportErrorKind::timeout) {
+                    result.reason = "connect timeout";
+                }
+            } else {
+                connection = std::move(*acquired);
+                if (shared.options.default_try_timeout.count() > 0) {
+                    connection->stream.expires_after(shared.options.default_try_timeout);
+                } else {
+                    connection->stream.expires_never();
+                }
+                auto [write_ec, written] =
+                    co_await http::async_write(connection->stream, request, kNoThrow);
+                if (write_ec) {
+                    result = {
+                        write_ec == beast::error::timeout ? Ended::kTimedOut : Ended::kNoAnswer, 0,
+                        connection->reused, "reset"};
+                } else {
+                    parser.emplace();
+                    parser->body_limit(boost::none);
+                    parser->skip(head_request);
+                    auto [read_ec, read] = co_await http::async_read_header(
+                        connection->stream, connection->buffer, *parser, kNoThrow);
+                    if (read_ec == beast::error::timeout) {
+                        result = {Ended::kTimedOut, 0, false, "timeout"};
+                    } else if (read_ec) {
+                        result = {Ended::kNoAnswer, 0, connection->reused && !parser->got_some(),
+                                  "reset"};
+                    } else {
+                        result = {Ended::kAnswered, parser->get().result_int(), false, {}};
+                    }
+                }
+            }
+        }
+        const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
+            shared.clock.now() - attempt_started);
+
+        // Decide: retry, or answer with what this attempt got.
+        plugins::governance::CallOutcome outcome;
+        outcome.latency = latency;
+        if (result.ended == Ended::kAnswered) {
+            outcome.status = static_cast<int>(result.status);
+        } else {
+            outcome.transport_error = true;
+        }
+        bool again = false;
+        bool same = false;
+        plugins::governance::Duration delay{};
+        if (result.stale_connection && may_repeat && !fresh_connection_retry_used) {
+            // Not the instance's fault: one more try on a fresh connection to it.
+            fresh_connection_retry_used = true;
+            again = true;
+            same = true;
+        } else if (retry && (may_repeat || result.ended == Ended::kConnectFailed)) {
+            const auto decision = retry->on_outcome(outcome);
+            again = decision.action == plugins::governance::RetryAction::kRetry;
+            same = decision.same_instance;
+            delay = decision.delay;
+        } else if (!retry && result.ended == Ended::kConnectFailed &&
+                   connect_retries < kConnectRetries) {
+            ++connect_retries;
+            again = true;
+        }
+        if (again && remaining.size() <= 1 && !same) {
+            // Every other instance was tried: a further try can only go back to this one.
+            same = true;
+            again = result.ended != Ended::kConnectFailed;
+        }
+        if (again) {
+            if (holds_retry) {
+                shared.budget.retry_ended();
+                holds_retry = false;
+            }
+            again = shared.budget.try_start_retry();
+            holds_retry = again;
+            if (!again) {
+                why = "retry budget exhausted";
+            }
+        }
+
+        if (!result.stale_connection) {
+            shared.selector.record_outcome(target.service, chosen->instance_id,
+                                           result.ended == Ended::kAnswered && result.status < 500,
+                                           latency);
+        }
+        if (result.ended != Ended::kConnectFailed && result.ended != Ended::kAnswered) {
+            loop.meters.count_upstream_error(meters, result.reason);
+        } else if (result.ended == Ended::kConnectFailed) {
+            loop.meters.count_upstream_error(meters, "connect");
+        }
+
+        if (result.ended == Ended::kAnswered && !again) {
+            // The answer goes to the client, streamed.
+            auto relayed =
+                co_await relay_answer(*connection, *parser, client.stream, chosen->instance_id,
+                                      shared, version, keep_alive, head_request);
+            last = relayed;
+            answered_by = chosen->instance_id;
+            if (relayed.ended == Ended::kAnswered && parser->is_done() && parser->keep_alive()) {
+                loop.pool.release(std::move(connection));
+            } else {
+                loop.pool.discard(std::move(connection));
+            }
+            if (relayed.ended != Ended::kAnswered) {
+                client_ok = false;
+                why = relayed.ended == Ended::kClientGone ? "client gone"
+                                                          : "upstream broke mid-answer";
+                if (relayed.ended == Ended::kBrokenAnswer) {
+                    loop.meters.count_upstream_error(meters, "reset");
+                }
+            }
+            break;
+        }
+        // Not relayed: this connection has an unread (or no) answer on it.
+        loop.pool.discard(std::move(connection));
+        last = result;
+        if (!again) {
+            if (result.ended == Ended::kTimedOut) {
+                failure = upstream_timeout("no answer from " + describe_instance(*chosen) +
+                                           " within the try's time limit");
+                why = "upstream timeout";
+            } else {
+                failure = upstream_unreachable(std::string(result.ended == Ended::kConnectFailed
+                                                               ? "cannot connect to "
+                                                               : "no answer from ") +
+                                               describe_instance(*chosen));
+                if (why.empty()) {
+                    why = result.ended == Ended::kConnectFailed ? "upstream unreachable"
+                                                                : "upstream reset";
+                }
+            }
+            break;
+        }
+        previous = chosen;
+        stay_on_previous = same;
+        if (!same) {
+            std::erase(remaining, chosen);
+        }
+        if (why.empty()) {
+            why = "retried";
+        }
+        if (delay.count() > 0) {
+            asio::steady_timer pause(executor, delay);
+            auto [ec] = co_await pause.async_wait(kNoThrow);
+            if (ec) {
+                break;
+            }
+        }
+    }
+    if (holds_retry) {
+        shared.budget.retry_ended();
+    }
+
+    unsigned status = last.status;
+    if (failure) {
+        status = failure->status;
+        client_ok = co_await write_error(client.stream, *failure, version, keep_alive);
+    }
+    shared.budget.call_ended();
+    meters.active->Decrement();
+    const auto elapsed = shared.clock.now() - started;
+    loop.meters.count_request(meters, status);
+    meters.duration->Observe(std::chrono::duration<double>(elapsed).count());
+    if (shared.access_log) {
+        nlohmann::json line{
+            {"method", view.method},
+            {"service", target.service},
+            {"app", target.app},
+            {"path", view.path},
+            {"status", status},
+            {"attempts", attempts},
+            {"instance", answered_by},
+            {"durationMs", std::chrono::duration<double, std::milli>(elapsed).count()},
+            {"why", why.empty() ? nlohmann::json(nullptr) : nlohmann::json(why)}};
+        if (!target.caller.empty()) {
+            line["caller"] = target.caller;
+        }
+        shared.access_log->info(
+            line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    co_return client_ok&& keep_alive;
+}
+
+}  // namespace scagent::proxy

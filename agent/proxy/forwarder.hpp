@@ -1,0 +1,78 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agent/proxy/proxy_metrics.hpp"
+#include "agent/proxy/proxy_options.hpp"
+#include "agent/proxy/retry_budget.hpp"
+#include "agent/proxy/upstream_pool.hpp"
+#include "plugins/api/rng.hpp"
+
+namespace spdlog {
+class logger;
+}
+namespace scagent::discovery {
+class Discovery;
+}
+namespace scagent::plugins::governance {
+class GovernedSelector;
+class GovernanceSnapshot;
+}  // namespace scagent::plugins::governance
+
+namespace scagent::proxy {
+
+using ClientRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+/// What every event loop of the proxy reads: options and the thread-safe parts of the agent.
+/// Instances and governance are immutable snapshots swapped by their owners, so a call reads
+/// one consistent version of each.
+struct ProxyShared {
+    using Snapshots =
+        std::function<std::shared_ptr<const plugins::governance::GovernanceSnapshot>()>;
+
+    ProxyOptions options;
+    discovery::Discovery& discovery;
+    plugins::governance::GovernedSelector& selector;
+    Snapshots snapshots;
+    ProxyMetrics& metrics;
+    plugins::Clock& clock;
+    /// Null unless `log.access` is on.
+    std::shared_ptr<spdlog::logger> access_log;
+    RetryBudget budget{};
+};
+
+/// One event loop's own state: upstream connections, metric handles, randomness. Touched only
+/// on that loop's thread.
+struct LoopState {
+    LoopState(ProxyShared& shared, std::uint64_t seed);
+
+    UpstreamPool pool;
+    ServiceMeters meters;
+    plugins::SeededRng rng;
+};
+
+/// The client side of one call: the connection it came on and who is calling.
+struct ClientSide {
+    boost::beast::tcp_stream& stream;
+    /// The caller a service's own proxy.listen stands for; empty on the shared listener.
+    std::string_view listen_as;
+    std::string_view address;  ///< the client's IP, for X-Forwarded-For
+};
+
+/// Serves one call end to end: target and caller → discovered instances → governed pick
+/// (route rule, isolation, load balancer) → attempt over a pooled connection → retry per the
+/// `retry` policy within the retry budget → the answer streamed back. Returns whether the
+/// client connection can carry another call.
+boost::asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientSide client,
+                                          ClientRequest& request);
+
+}  // namespace scagent::proxy

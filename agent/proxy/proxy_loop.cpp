@@ -1,0 +1,204 @@
+#include "agent/proxy/proxy_loop.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <system_error>
+
+#include "agent/proxy/proxy_error.hpp"
+#include "agent/runtime/asio_tokens.hpp"
+
+namespace scagent::proxy {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using runtime::kNoThrow;
+
+/// SO_REUSEPORT: every loop binds the same port and the kernel spreads new connections.
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+/// The answer to a request that could not be read, or nullopt to close without one.
+std::optional<ProxyError> unreadable_request(const beast::error_code& ec) {
+    if (ec == http::error::body_limit) {
+        return ProxyError{413, "BODY_TOO_LARGE",
+                          "request bodies above proxy.max_retry_body are not supported yet"};
+    }
+    if (ec == http::error::header_limit) {
+        return ProxyError{431, "HEADERS_TOO_LARGE", "request headers are too large"};
+    }
+    if (ec.category() == beast::error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        return bad_request("malformed request: " + ec.message());
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+ProxyLoop::ProxyLoop(ProxyShared& shared, std::uint64_t seed)
+    : shared_(shared), state_(shared, seed), grace_timer_(ioc_) {}
+
+ProxyLoop::~ProxyLoop() {
+    if (thread_.joinable()) {
+        // Not stopped through close()/closed(): a safety net only.
+        tasks_.cancel();
+        ioc_.stop();
+        thread_.join();
+    }
+}
+
+tcp::endpoint ProxyLoop::bind(const tcp::endpoint& listen, std::string caller, bool reuse_port) {
+    auto listener = std::make_unique<Listener>(Listener{tcp::acceptor(ioc_), std::move(caller)});
+    auto& acceptor = listener->acceptor;
+    boost::system::error_code ec;
+    acceptor.open(listen.protocol(), ec);
+    if (!ec) {
+        acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec && reuse_port) {
+        acceptor.set_option(ReusePort(true), ec);
+    }
+    if (!ec) {
+        acceptor.bind(listen, ec);
+    }
+    if (!ec) {
+        acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        throw std::system_error(ec, "proxy listen " + listen.address().to_string() + ":" +
+                                        std::to_string(listen.port()));
+    }
+    auto bound = acceptor.local_endpoint();
+    listeners_.push_back(std::move(listener));
+    return bound;
+}
+
+void ProxyLoop::start() {
+    for (auto& listener : listeners_) {
+        tasks_.spawn(ioc_.get_executor(), accept_loop(*listener), "proxy accept");
+    }
+    thread_ = std::thread([this] {
+        ioc_.run();
+        thread_done_.set();
+    });
+}
+
+void ProxyLoop::close(std::chrono::milliseconds grace) {
+    asio::post(ioc_, [this, grace] { on_close(grace); });
+}
+
+void ProxyLoop::on_close(std::chrono::milliseconds grace) {
+    stopping_ = true;
+    for (auto& listener : listeners_) {
+        boost::system::error_code ignored;
+        listener->acceptor.close(ignored);
+    }
+    for (auto& [id, client] : clients_) {
+        if (!client.busy) {
+            client.stream->cancel();  // waiting for a next request: nothing to finish
+        }
+    }
+    if (clients_.empty()) {
+        return;
+    }
+    grace_timer_.expires_after(grace);
+    grace_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            tasks_.cancel();  // the calls still in flight end now
+        }
+    });
+}
+
+void ProxyLoop::hurry() {
+    asio::post(ioc_, [this] { tasks_.cancel(); });
+}
+
+asio::awaitable<void> ProxyLoop::closed() {
+    co_await tasks_.wait();
+    // The grace timer is the only work left: without it the loop's run() returns.
+    asio::post(ioc_, [this] {
+        grace_timer_.cancel();
+        state_.pool.close_idle();
+    });
+    co_await thread_done_.wait();
+    if (thread_.joinable()) {
+        thread_.join();  // run() has returned: this does not block
+    }
+}
+
+asio::awaitable<void> ProxyLoop::accept_loop(Listener& listener) {
+    for (;;) {
+        auto [ec, socket] = co_await listener.acceptor.async_accept(kNoThrow);
+        if (ec) {
+            if (ec == asio::error::operation_aborted || stopping_) {
+                co_return;
+            }
+            // EMFILE and friends: keep the listener; the backlog holds the client meanwhile.
+            spdlog::warn("proxy: accept failed: {}", ec.message());
+            asio::steady_timer pause(ioc_, std::chrono::milliseconds(50));
+            co_await pause.async_wait(kNoThrow);
+            continue;
+        }
+        if (stopping_) {
+            co_return;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        tasks_.spawn(ioc_.get_executor(), serve(std::move(socket), listener.caller), "proxy call");
+    }
+}
+
+asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, std::string caller) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    const std::string address = ec ? std::string("unknown") : remote.address().to_string();
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    const auto id = ++next_client_;
+    auto& self = clients_[id];
+    self.stream = &stream;
+    struct Forget {
+        ProxyLoop& loop;
+        std::uint64_t id;
+        ~Forget() {
+            loop.clients_.erase(id);
+            if (loop.stopping_ && loop.clients_.empty()) {
+                loop.grace_timer_.cancel();
+            }
+        }
+    } forget{*this, id};
+
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
+        parser.body_limit(shared_.options.max_retry_body);
+        stream.expires_after(shared_.options.client_idle_timeout);
+        auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+        if (read_ec) {
+            if (auto error = unreadable_request(read_ec)) {
+                auto response = error_response(*error, 11, false);
+                stream.expires_after(std::chrono::seconds(5));
+                co_await http::async_write(stream, response, kNoThrow);
+            }
+            break;
+        }
+        clients_[id].busy = true;
+        auto& request = parser.get();
+        const bool again =
+            co_await forward_call(shared_, state_, ClientSide{stream, caller, address}, request);
+        clients_[id].busy = false;
+        if (!again || stopping_) {
+            break;
+        }
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace scagent::proxy

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/proxy/forwarder.hpp"
+#include "agent/runtime/event.hpp"
+#include "agent/runtime/task_group.hpp"
+
+namespace scagent::proxy {
+
+/// One event loop of the proxy: its own io_context and thread, an acceptor per listen address
+/// (SO_REUSEPORT when there are several loops, so the kernel spreads connections), its client
+/// connections, and its LoopState (upstream pools). Nothing on the request path is shared with
+/// another loop except lock-free counters and immutable snapshots.
+///
+/// Lifecycle: bind() then start() once; close() then closed() once. Every connection and accept
+/// loop is a task of the loop's TaskGroup.
+class ProxyLoop {
+  public:
+    ProxyLoop(ProxyShared& shared, std::uint64_t seed);
+    ~ProxyLoop();
+    ProxyLoop(const ProxyLoop&) = delete;
+    ProxyLoop& operator=(const ProxyLoop&) = delete;
+
+    /// Binds `listen` (an endpoint; port 0 picks one) for calls made as `caller` ("" = decided
+    /// per request). Returns the bound endpoint. Throws std::system_error on failure.
+    boost::asio::ip::tcp::endpoint bind(const boost::asio::ip::tcp::endpoint& listen,
+                                        std::string caller, bool reuse_port);
+    /// Starts accepting on the loop's own thread.
+    void start();
+    /// Stops accepting and closes idle client connections; calls in flight get `grace`, then
+    /// are cancelled. Returns at once; from any thread.
+    void close(std::chrono::milliseconds grace);
+    /// Ends the grace now.
+    void hurry();
+    /// Completes once every connection has ended and the loop's thread has finished.
+    boost::asio::awaitable<void> closed();
+
+    /// Upstream connections this loop ever opened (tests: keep-alive reuse).
+    std::uint64_t upstream_connections_opened() const noexcept { return state_.pool.opened(); }
+
+  private:
+    struct Listener {
+        boost::asio::ip::tcp::acceptor acceptor;
+        std::string caller;
+    };
+    struct Client {
+        boost::beast::tcp_stream* stream = nullptr;
+        bool busy = false;
+    };
+
+    boost::asio::awaitable<void> accept_loop(Listener& listener);
+    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, std::string caller);
+    void on_close(std::chrono::milliseconds grace);
+
+    ProxyShared& shared_;
+    boost::asio::io_context ioc_{1};
+    std::vector<std::unique_ptr<Listener>> listeners_;
+    runtime::TaskGroup tasks_;
+    runtime::Event thread_done_;
+    std::thread thread_;
+    LoopState state_;
+
+    // The loop's thread only.
+    boost::asio::steady_timer grace_timer_;
+    bool stopping_ = false;
+    std::uint64_t next_client_ = 0;
+    std::unordered_map<std::uint64_t, Client> clients_;
+};
+
+}  // namespace scagent::proxy

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace scagent::proxy {
+
+/// A local service as the proxy sees it: who may be the calling service.
+struct LocalCaller {
+    std::string app;
+    std::string name;
+    std::string environment;
+};
+
+/// One address the proxy accepts calls on. `caller` names the local service whose own
+/// `proxy.listen` this is (it calls as that service); empty for the shared `listen.proxy`.
+struct ProxyListen {
+    std::string address;
+    std::string caller;
+};
+
+struct ProxyOptions {
+    std::vector<ProxyListen> listeners;
+    std::vector<LocalCaller> local_services;
+    /// Event loops (threads) that accept and serve calls; each has its own upstream pools.
+    int threads = 1;
+    /// Request bodies up to this size are kept so that the call can be retried; larger ones are
+    /// refused with 413 (streamed uploads are not retried and not supported yet).
+    std::size_t max_retry_body = 64 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::milliseconds connect_timeout{1000};
+    /// An upstream connection idle this long is closed rather than reused.
+    std::chrono::milliseconds idle_timeout{30'000};
+    std::size_t max_connections_per_instance = 256;
+    /// A client connection idle this long between calls is closed.
+    std::chrono::milliseconds client_idle_timeout{60'000};
+    /// Calls that do not name their own limit get their answer's head within this (0: none).
+    std::chrono::milliseconds default_try_timeout{0};
+    /// JSON access log lines and `X-Sc-Instance` on answers.
+    bool access_log = false;
+    /// At stop: calls in flight get this long to finish before they are cancelled.
+    std::chrono::milliseconds drain_timeout{30'000};
+};
+
+}  // namespace scagent::proxy

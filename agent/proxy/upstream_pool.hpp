@@ -1,0 +1,89 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "agent/net/transport_error.hpp"
+#include "plugins/api/clock.hpp"
+
+namespace scagent::proxy {
+
+struct UpstreamPoolOptions {
+    std::chrono::milliseconds connect_timeout{1000};
+    std::chrono::milliseconds idle_timeout{30'000};
+    std::size_t max_per_endpoint = 256;
+};
+
+/// One keep-alive connection to a provider instance's endpoint.
+struct UpstreamConnection {
+    explicit UpstreamConnection(boost::beast::tcp_stream s) : stream(std::move(s)) {}
+
+    boost::beast::tcp_stream stream;
+    /// Bytes read past the last response (a well-behaved server sends none).
+    boost::beast::flat_buffer buffer;
+    std::string endpoint;  ///< "host:port", the pool key
+    /// It served a call before: a failure before any response byte may be the server having
+    /// closed it while idle (the "503 UC" race), not a dead instance.
+    bool reused = false;
+    std::chrono::steady_clock::time_point idle_since{};
+};
+
+using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
+
+/// The upstream connections of one proxy event loop, per endpoint: idle ones kept for reuse
+/// (most recently used first, so the others age out), at most `max_per_endpoint` open.
+///
+/// Single-threaded by design: each event loop has its own pool, so the request path takes no
+/// lock. Only endpoints of discovered instances are passed in (the forwarder's job).
+class UpstreamPool {
+  public:
+    /// Told when connections open (+1) and close (-1), for the connections gauge.
+    using OpenObserver = std::function<void(int delta)>;
+
+    UpstreamPool(UpstreamPoolOptions options, plugins::Clock& clock, OpenObserver observer = {});
+    ~UpstreamPool();
+    UpstreamPool(const UpstreamPool&) = delete;
+    UpstreamPool& operator=(const UpstreamPool&) = delete;
+
+    /// A reusable idle connection to host:port, else a new one (connect_timeout). Fails with
+    /// `network` when the endpoint already has max_per_endpoint connections open.
+    boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> acquire(std::string host,
+                                                                                std::uint16_t port);
+    /// Keeps a connection whose last exchange ended cleanly with keep-alive.
+    void release(UpstreamConnectionPtr connection);
+    /// Closes a connection that cannot be reused.
+    void discard(UpstreamConnectionPtr connection);
+    /// Closes every idle connection (stop).
+    void close_idle();
+
+    std::size_t open_connections() const noexcept { return open_total_; }
+    /// Connections ever opened (tests: keep-alive reuse means few).
+    std::uint64_t opened() const noexcept { return opened_.load(std::memory_order_relaxed); }
+
+  private:
+    struct Endpoint {
+        std::deque<UpstreamConnectionPtr> idle;  // front: most recently used
+        std::size_t open = 0;
+    };
+
+    void closed(Endpoint& endpoint);
+
+    UpstreamPoolOptions options_;
+    plugins::Clock& clock_;
+    OpenObserver observer_;
+    std::unordered_map<std::string, Endpoint> endpoints_;
+    std::size_t open_total_ = 0;
+    std::atomic<std::uint64_t> opened_{0};  // read by other threads (tests, stats)
+};
+
+}  // namespace scagent::proxy

@@ -1,0 +1,305 @@
+// The forwarding proxy end to end: an app's call to 127.0.0.1:<proxy> reaches a provider that
+// the agent discovered in the dev registry, over real sockets, with retries, balancing and the
+// agent's own error answers.
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "tests/support/agent_config.hpp"
+#include "tests/support/agent_runner.hpp"
+#include "tests/support/fake_http_server.hpp"
+#include "tests/support/registry_runner.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace scagent::test {
+namespace {
+
+using testing::FakeHttpServer;
+using testing::FakeReply;
+using testing::FakeRequest;
+
+/// A provider's HTTP server on its own thread; remembers the last request it saw.
+class Upstream {
+  public:
+    explicit Upstream(std::function<FakeReply(const FakeRequest&)> handler)
+        : server_(ioc_,
+                  [this, handler = std::move(handler)](const FakeRequest& request) {
+                      std::lock_guard lock(mutex_);
+                      last_ = request;
+                      return handler(request);
+                  }),
+          thread_([this] { ioc_.run(); }) {}
+    /// Answers 200 with `name` as the body.
+    static std::unique_ptr<Upstream> named(const std::string& name) {
+        return std::make_unique<Upstream>([name](const FakeRequest&) {
+            FakeReply reply;
+            reply.body = name;
+            return reply;
+        });
+    }
+    ~Upstream() {
+        boost::asio::post(ioc_, [this] { server_.stop(); });
+        thread_.join();
+    }
+
+    std::uint16_t port() const { return server_.port(); }
+    int accepted() const { return server_.accepted(); }
+    int requests() const { return server_.requests(); }
+    FakeRequest last() {
+        std::lock_guard lock(mutex_);
+        return last_;
+    }
+
+  private:
+    boost::asio::io_context ioc_{1};
+    std::mutex mutex_;
+    FakeRequest last_;
+    FakeHttpServer server_;
+    std::thread thread_;
+};
+
+std::uint16_t dead_port() {
+    boost::asio::io_context ioc;
+    const auto origin = testing::dead_origin(ioc);
+    return static_cast<std::uint16_t>(std::stoi(origin.substr(origin.rfind(':') + 1)));
+}
+
+class ProxyTest : public ::testing::Test {
+  protected:
+    TempDir dir;
+    RegistryRunner registry;
+
+    /// The agent with local service "cart" (app itest) and any more descriptors written.
+    std::unique_ptr<AgentRunner> start_agent(const std::string& governance = "",
+                                             const std::string& extra = "") {
+        dir.write("services.d/cart.yaml", descriptor_yaml("cart"));
+        AgentYaml yaml;
+        yaml.registry = registry.url();
+        yaml.registry_extra = "  refresh_interval: 60s\n  watch: true\n";
+        if (!governance.empty()) {
+            dir.write("governance.yaml", governance);
+            yaml.governance_file = "governance.yaml";
+        }
+        yaml.extra = extra;
+        return std::make_unique<AgentRunner>(yaml.write(dir));
+    }
+};
+
+TEST_F(ProxyTest, PathStyleHostStyleAndAbsoluteUriReachTheProvider) {
+    auto provider = Upstream::named("orders-a");
+    const auto sid = registry.create_service("orders");
+    registry.add_instance(sid, provider->port());
+    auto agent = start_agent();
+    auto proxy = agent->proxy();
+
+    auto path_style = proxy.get("/orders/items?id=7");
+    ASSERT_EQ(path_style.status, 200) << path_style.body;
+    EXPECT_EQ(path_style.body, "orders-a");
+    EXPECT_EQ(provider->last().target, "/items?id=7");
+
+    auto host_style = proxy.get("/items", {{"Host", "orders"}});
+    ASSERT_EQ(host_style.status, 200) << host_style.body;
+    EXPECT_EQ(provider->last().target, "/items");
+
+    auto absolute = proxy.get("http://orders/list", {{"Host", "orders"}});
+    ASSERT_EQ(absolute.status, 200) << absolute.body;
+    EXPECT_EQ(provider->last().target, "/list");
+
+    // What the provider sees: the caller in x-cse-context, the client in X-Forwarded-For, and
+    // none of the agent's own request headers.
+    auto traced = proxy.get("/orders/t", {{"traceparent",
+                                           "00-0af7651916cd43dd8448eb211c80319c-"
+                                           "b7ad6b7169203331-01"},
+                                          {"X-Sc-Consumer", "cart"},
+                                          {"x-cse-context", R"({"x-cse-user":"u1"})"}});
+    ASSERT_EQ(traced.status, 200);
+    const auto seen = provider->last();
+    ASSERT_NE(seen.header("x-cse-context"), nullptr);
+    const auto context = nlohmann::json::parse(*seen.header("x-cse-context"));
+    EXPECT_EQ(context["x-cse-src-microservice"], "cart");
+    EXPECT_EQ(context["x-cse-user"], "u1");
+    ASSERT_NE(seen.header("X-Forwarded-For"), nullptr);
+    EXPECT_EQ(*seen.header("X-Forwarded-For"), "127.0.0.1");
+    EXPECT_EQ(seen.header("X-Sc-Consumer"), nullptr);
+    ASSERT_NE(seen.header("traceparent"), nullptr);
+}
+
+TEST_F(ProxyTest, UnknownServiceAndUndiscoveredHostsGetTheAgentsErrorsAndAreNeverDialled) {
+    auto bystander = Upstream::named("not-a-provider");
+    auto agent = start_agent();
+    auto proxy = agent->proxy();
+
+    auto unknown = proxy.get("/nosuch/x");
+    EXPECT_EQ(unknown.status, 503);
+    EXPECT_EQ(unknown.header("x-sc-agent-error"), "NO_INSTANCE");
+    EXPECT_EQ(unknown.json()["error"]["code"], "NO_INSTANCE");
+
+    // An address instead of a service name: the proxy never dials what it did not discover.
+    const auto address = "127.0.0.1:" + std::to_string(bystander->port());
+    auto by_address = proxy.get("http://" + address + "/", {{"Host", address}});
+    EXPECT_EQ(by_address.status, 400) << by_address.body;
+    EXPECT_EQ(by_address.header("x-sc-agent-error"), "BAD_REQUEST");
+    auto by_host = proxy.get("/", {{"Host", address}});
+    EXPECT_EQ(by_host.status, 400) << by_host.body;
+    EXPECT_EQ(bystander->accepted(), 0);
+}
+
+TEST_F(ProxyTest, OnAHostWithTwoServicesTheCallerMustBeNamed) {
+    auto provider = Upstream::named("orders");
+    registry.add_instance(registry.create_service("orders"), provider->port());
+    dir.write("services.d/billing.yaml",
+              descriptor_yaml("billing", "  proxy:\n    listen: 127.0.0.1:0\n"));
+    auto agent = start_agent();
+    ASSERT_EQ(agent->proxy_ports().size(), 2u);
+    auto proxy = agent->proxy();
+
+    auto anonymous = proxy.get("/orders/x");
+    EXPECT_EQ(anonymous.status, 400);
+    EXPECT_EQ(anonymous.header("x-sc-agent-error"), "CONSUMER_REQUIRED");
+
+    auto stranger = proxy.get("/orders/x", {{"X-Sc-Consumer", "nobody"}});
+    EXPECT_EQ(stranger.status, 400);
+    EXPECT_EQ(stranger.header("x-sc-agent-error"), "BAD_REQUEST");
+
+    auto named = proxy.get("/orders/x", {{"X-Sc-Consumer", "cart"}});
+    ASSERT_EQ(named.status, 200) << named.body;
+    EXPECT_EQ(
+        nlohmann::json::parse(*provider->last().header("x-cse-context"))["x-cse-src-microservice"],
+        "cart");
+
+    // billing's own listener calls as billing without any header.
+    HttpTestClient billing_proxy("127.0.0.1", agent->proxy_ports().at(1));
+    auto own = billing_proxy.get("/orders/x");
+    ASSERT_EQ(own.status, 200) << own.body;
+    EXPECT_EQ(
+        nlohmann::json::parse(*provider->last().header("x-cse-context"))["x-cse-src-microservice"],
+        "billing");
+}
+
+TEST_F(ProxyTest, KeepAliveReusesUpstreamConnectionsAndRoundRobinSpreadsCalls) {
+    auto a = Upstream::named("a");
+    auto b = Upstream::named("b");
+    const auto sid = registry.create_service("orders");
+    registry.add_instance(sid, a->port());
+    registry.add_instance(sid, b->port());
+    auto agent = start_agent();
+    auto proxy = agent->proxy();
+
+    std::map<std::string, int> answers;
+    constexpr int kCalls = 100;
+    for (int i = 0; i < kCalls; ++i) {
+        auto response = proxy.get("/orders/x");
+        ASSERT_EQ(response.status, 200) << response.body;
+        ++answers[response.body];
+    }
+    EXPECT_EQ(answers["a"], kCalls / 2);
+    EXPECT_EQ(answers["b"], kCalls / 2);
+    // One client connection, calls in sequence: one upstream connection per instance.
+    EXPECT_EQ(a->accepted(), 1);
+    EXPECT_EQ(b->accepted(), 1);
+}
+
+TEST_F(ProxyTest, ADeadInstanceIsRetriedAround) {
+    auto live = Upstream::named("live");
+    const auto sid = registry.create_service("orders");
+    registry.add_instance(sid, live->port());
+    registry.add_instance(sid, dead_port());
+    auto agent = start_agent();
+    auto proxy = agent->proxy();
+
+    for (int i = 0; i < 20; ++i) {
+        auto response = proxy.get("/orders/x");
+        ASSERT_EQ(response.status, 200) << "call " << i << ": " << response.body;
+        EXPECT_EQ(response.body, "live");
+    }
+    auto metrics = agent->api().get("/metrics").body;
+    EXPECT_NE(
+        metrics.find(R"(sc_agent_proxy_upstream_errors_total{reason="connect",service="orders"})"),
+        std::string::npos)
+        << metrics;
+}
+
+TEST_F(ProxyTest, WithARetryPolicyA503IsRetriedOnTheOtherInstance) {
+    auto failing = std::make_unique<Upstream>([](const FakeRequest&) {
+        FakeReply reply;
+        reply.status = 503;
+        reply.body = "busy";
+        return reply;
+    });
+    auto healthy = Upstream::named("healthy");
+    const auto sid = registry.create_service("orders");
+    registry.add_instance(sid, failing->port());
+    registry.add_instance(sid, healthy->port());
+    auto agent = start_agent(
+        "servicecomb.matchGroup.everything: \"matches:\\n  - apiPath: {prefix: /}\\n\"\n"
+        "servicecomb.retry.everything: \"maxAttempts: 2\\n\"\n");
+    auto proxy = agent->proxy();
+
+    // POST is not idempotent: a 503 is its answer. Round robin sends one of two there.
+    int answered_503 = 0;
+    for (int i = 0; i < 2; ++i) {
+        answered_503 += proxy.post("/orders/x", "{}").status == 503 ? 1 : 0;
+    }
+    EXPECT_EQ(answered_503, 1);
+
+    // GET is retried on the other instance (and the failing one is soon isolated).
+    for (int i = 0; i < 10; ++i) {
+        auto response = proxy.get("/orders/x");
+        ASSERT_EQ(response.status, 200) << "call " << i << ": " << response.body;
+        EXPECT_EQ(response.body, "healthy");
+    }
+    EXPECT_GE(failing->requests(), 2);
+    auto metrics = agent->api().get("/metrics").body;
+    EXPECT_EQ(metrics.find(R"(sc_agent_proxy_retries_total{service="orders"} 0)"),
+              std::string::npos)
+        << metrics;
+}
+
+TEST_F(ProxyTest, AnUnreachableOnlyInstanceGetsUpstreamUnreachable) {
+    const auto sid = registry.create_service("orders");
+    registry.add_instance(sid, dead_port());
+    auto agent = start_agent();
+    auto proxy = agent->proxy();
+    auto response = proxy.get("/orders/x");
+    EXPECT_EQ(response.status, 502) << response.body;
+    EXPECT_EQ(response.header("x-sc-agent-error"), "UPSTREAM_UNREACHABLE");
+}
+
+TEST_F(ProxyTest, MalformedRequestsGetA4xxAndTheProxyKeepsServing) {
+    auto provider = Upstream::named("ok");
+    registry.add_instance(registry.create_service("orders"), provider->port());
+    auto agent = start_agent();
+    auto proxy = agent->proxy();
+
+    const auto garbage = proxy.raw("NOT HTTP AT ALL\r\n\r\n");
+    EXPECT_NE(garbage.find("400"), std::string::npos) << garbage;
+    const auto huge_header = proxy.raw(
+        "GET /orders/x HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(64 * 1024, 'x') + "\r\n\r\n");
+    EXPECT_NE(huge_header.find("431"), std::string::npos) << huge_header.substr(0, 200);
+    // A request that never ends: the proxy waits for it without blocking anyone else.
+    HttpTestClient patient("127.0.0.1", agent->proxy_ports().at(0), std::chrono::milliseconds(300));
+    const auto half = patient.raw("GET /orders/x HTTP/1.1\r\nHost: 12");
+    EXPECT_EQ(half.find("200"), std::string::npos);
+
+    auto after = proxy.get("/orders/x");
+    EXPECT_EQ(after.status, 200) << after.body;
+}
+
+TEST_F(ProxyTest, ALargeAnswerIsStreamedWhole) {
+    const std::string big(4 * 1024 * 1024 + 7, 'z');
+    auto provider = std::make_unique<Upstream>([&big](const FakeRequest&) {
+        FakeReply reply;
+        reply.body = big;
+        return reply;
+    });
+    registry.add_instance(registry.create_service("orders"), provider->port());
+    auto agent = start_agent();
+    auto response = agent->proxy().get("/orders/big");
+    ASSERT_EQ(response.status, 200) << response.error;
+    EXPECT_EQ(response.body.size(), big.size());
+    EXPECT_EQ(response.body, big);
+}
+
+}  // namespace
+}  // namespace scagent::test
