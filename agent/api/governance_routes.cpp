@@ -53,12 +53,13 @@ constexpr const char* kEnforced = "enforced";
 constexpr const char* kNotEnforced = "parsed, not enforced";
 
 /// Whether something in this build acts on an accepted item of `kind`: the governed `select`
-/// (GovernedSelector) applies route rules, instance isolation and load balancing, and the
-/// match groups (and go-chassis markers) they refer to. Retry, rate limiting, circuit breaker,
-/// bulkhead and fault injection need the forwarding proxy, which does not exist yet.
+/// and the proxy apply route rules, instance isolation and load balancing, and the match groups
+/// (and go-chassis markers) they refer to; the proxy applies retry and timeLimiter to each
+/// call. Rate limiting, circuit breaker, bulkhead and fault injection are not applied yet.
 bool enforced(std::string_view kind) {
     return kind == "matchGroup" || kind == "match" || kind == "routeRule" ||
-           kind == "globalRouteRule" || kind == "instanceIsolation" || kind == "loadbalance";
+           kind == "globalRouteRule" || kind == "instanceIsolation" || kind == "loadbalance" ||
+           kind == "retry" || kind == "timeLimiter";
 }
 
 template <class List>
@@ -154,6 +155,7 @@ nlohmann::json governance_json(const governance::GovernanceView& view) {
     effective["bulkhead"] = names(snapshot.bulkheads(), "bulkhead");
     effective["loadbalance"] = names(snapshot.loadbalances(), "loadbalance");
     effective["faultInjection"] = names(snapshot.fault_injections(), "faultInjection");
+    effective["timeLimiter"] = names(snapshot.time_limiters(), "timeLimiter");
     body["effective"] = std::move(effective);
     return body;
 }

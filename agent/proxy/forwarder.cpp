@@ -23,6 +23,7 @@
 #include "plugins/governance/governed_selector.hpp"
 #include "plugins/governance/retry.hpp"
 #include "plugins/governance/snapshot.hpp"
+#include "plugins/governance/time_limiter.hpp"
 
 namespace scagent::proxy {
 namespace {
@@ -215,6 +216,11 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     view.service_name = target.service;
     const auto snapshot = shared.snapshots ? shared.snapshots() : nullptr;
     const auto retry_config = snapshot ? snapshot->retry_for(view) : nullptr;
+    const auto time_limiter = snapshot ? snapshot->time_limiter_for(view) : nullptr;
+    const auto try_timeout =
+        time_limiter
+            ? std::chrono::duration_cast<std::chrono::milliseconds>(time_limiter->timeout_duration)
+            : shared.options.default_try_timeout;
     std::optional<plugins::governance::RetryState> retry;
     if (retry_config) {
         retry.emplace(retry_config, loop.rng);
@@ -279,8 +285,8 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                 }
             } else {
                 connection = std::move(*acquired);
-                if (shared.options.default_try_timeout.count() > 0) {
-                    connection->stream.expires_after(shared.options.default_try_timeout);
+                if (try_timeout.count() > 0) {
+                    connection->stream.expires_after(try_timeout);
                 } else {
                     connection->stream.expires_never();
                 }

@@ -16,7 +16,7 @@ struct KindName {
     std::string_view name;
 };
 
-constexpr std::array<KindName, 11> kKinds{{
+constexpr std::array<KindName, 12> kKinds{{
     {Kind::kMatchGroup, "matchGroup"},
     {Kind::kMarker, "match"},
     {Kind::kRetry, "retry"},
@@ -26,15 +26,16 @@ constexpr std::array<KindName, 11> kKinds{{
     {Kind::kBulkhead, "bulkhead"},
     {Kind::kLoadBalance, "loadbalance"},
     {Kind::kFaultInjection, "faultInjection"},
+    {Kind::kTimeLimiter, "timeLimiter"},
     {Kind::kRouteRule, "routeRule"},
     {Kind::kGlobalRouteRule, "globalRouteRule"},
 }};
 
-constexpr std::array<Kind, 11> kKindList{
-    Kind::kMatchGroup,   Kind::kMarker,          Kind::kRetry,
-    Kind::kRateLimiting, Kind::kCircuitBreaker,  Kind::kInstanceIsolation,
-    Kind::kBulkhead,     Kind::kLoadBalance,     Kind::kFaultInjection,
-    Kind::kRouteRule,    Kind::kGlobalRouteRule,
+constexpr std::array<Kind, 12> kKindList{
+    Kind::kMatchGroup,   Kind::kMarker,         Kind::kRetry,
+    Kind::kRateLimiting, Kind::kCircuitBreaker, Kind::kInstanceIsolation,
+    Kind::kBulkhead,     Kind::kLoadBalance,    Kind::kFaultInjection,
+    Kind::kTimeLimiter,  Kind::kRouteRule,      Kind::kGlobalRouteRule,
 };
 
 AnyConfig parse_value(Kind kind, const YAML::Node& root, const std::string& name,
@@ -57,6 +58,8 @@ AnyConfig parse_value(Kind kind, const YAML::Node& root, const std::string& name
             return parse_loadbalance(root, name, errors);
         case Kind::kFaultInjection:
             return parse_fault_injection(root, name, errors);
+        case Kind::kTimeLimiter:
+            return parse_time_limiter(root, name, errors);
         case Kind::kRouteRule:
         case Kind::kGlobalRouteRule: {
             auto config = parse_route_rule(root, name, errors);

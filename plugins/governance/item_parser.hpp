@@ -15,6 +15,7 @@
 #include "plugins/governance/rate_limit.hpp"
 #include "plugins/governance/retry.hpp"
 #include "plugins/governance/route_rule.hpp"
+#include "plugins/governance/time_limiter.hpp"
 
 namespace scagent::plugins::governance {
 
@@ -29,9 +30,10 @@ enum class Kind {
     kBulkhead,
     kLoadBalance,
     kFaultInjection,
+    kTimeLimiter,
     kRouteRule,
     kGlobalRouteRule,
-    kOther,  // not a kind sc-agent applies (timeLimiter, mapper, other configuration, ...)
+    kOther,  // not a kind sc-agent applies (mapper, identifierRateLimiting, other configuration)
 };
 
 /// The spelling used in keys and reports: "matchGroup", "match", "retry", ...
@@ -39,11 +41,13 @@ std::string_view kind_name(Kind kind) noexcept;
 /// Every kind but kOther, in declaration order.
 std::span<const Kind> governance_kinds() noexcept;
 
-using AnyConfig = std::variant<
-    std::monostate, std::shared_ptr<const MatchGroupConfig>, std::shared_ptr<const RetryConfig>,
-    std::shared_ptr<const RateLimitConfig>, std::shared_ptr<const CircuitBreakerConfig>,
-    std::shared_ptr<const BulkheadConfig>, std::shared_ptr<const LoadBalanceConfig>,
-    std::shared_ptr<const FaultInjectionConfig>, std::shared_ptr<const RouteRuleConfig>>;
+using AnyConfig =
+    std::variant<std::monostate, std::shared_ptr<const MatchGroupConfig>,
+                 std::shared_ptr<const RetryConfig>, std::shared_ptr<const RateLimitConfig>,
+                 std::shared_ptr<const CircuitBreakerConfig>, std::shared_ptr<const BulkheadConfig>,
+                 std::shared_ptr<const LoadBalanceConfig>,
+                 std::shared_ptr<const FaultInjectionConfig>,
+                 std::shared_ptr<const RouteRuleConfig>, std::shared_ptr<const TimeLimiterConfig>>;
 
 /// The result of parsing one kie item. `config` is set iff the item is a governance kind and
 /// has no errors (circuitBreaker and instanceIsolation both hold a CircuitBreakerConfig).

@@ -104,6 +104,7 @@ std::shared_ptr<const GovernanceSnapshot> GovernanceSnapshot::build(
     sort_policies(s.bulkheads_);
     sort_policies(s.loadbalances_);
     sort_policies(s.fault_injections_);
+    sort_policies(s.time_limiters_);
     return snapshot;
 }
 
@@ -138,6 +139,9 @@ void GovernanceSnapshot::apply(const ParsedItem& item) {
         case Kind::kFaultInjection:
             fault_injections_.push_back(
                 get<std::shared_ptr<const FaultInjectionConfig>>(item.config));
+            break;
+        case Kind::kTimeLimiter:
+            time_limiters_.push_back(get<std::shared_ptr<const TimeLimiterConfig>>(item.config));
             break;
         case Kind::kRouteRule:
             route_rules_[item.name] = get<std::shared_ptr<const RouteRuleConfig>>(item.config);
@@ -210,6 +214,11 @@ std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::circuit_breaker_
 std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::instance_isolation_for(
     const RequestView& r) const {
     return first_match(isolations_, r);
+}
+
+std::shared_ptr<const TimeLimiterConfig> GovernanceSnapshot::time_limiter_for(
+    const RequestView& r) const {
+    return first_match(time_limiters_, r);
 }
 
 std::shared_ptr<const BulkheadConfig> GovernanceSnapshot::bulkhead_for(const RequestView& r) const {

@@ -91,6 +91,7 @@ class GovernanceSnapshot {
     std::shared_ptr<const LoadBalanceConfig> loadbalance_for(const RequestView& request) const;
     std::shared_ptr<const FaultInjectionConfig> fault_injection_for(
         const RequestView& request) const;
+    std::shared_ptr<const TimeLimiterConfig> time_limiter_for(const RequestView& request) const;
 
     /// The target's own route rule, else the global one, else null.
     std::shared_ptr<const RouteRuleConfig> route_rule_for(std::string_view target_service) const;
@@ -114,6 +115,7 @@ class GovernanceSnapshot {
     const PolicyList<FaultInjectionConfig>& fault_injections() const noexcept {
         return fault_injections_;
     }
+    const PolicyList<TimeLimiterConfig>& time_limiters() const noexcept { return time_limiters_; }
 
   private:
     template <class Config>
@@ -133,6 +135,7 @@ class GovernanceSnapshot {
     PolicyList<CircuitBreakerConfig> isolations_;
     PolicyList<BulkheadConfig> bulkheads_;
     PolicyList<LoadBalanceConfig> loadbalances_;
+    PolicyList<TimeLimiterConfig> time_limiters_;
     PolicyList<FaultInjectionConfig> fault_injections_;
     std::map<std::string, std::shared_ptr<const RouteRuleConfig>, std::less<>> route_rules_;
     std::shared_ptr<const RouteRuleConfig> global_route_rule_;

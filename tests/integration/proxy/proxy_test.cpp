@@ -2,6 +2,8 @@
 // the agent discovered in the dev registry, over real sockets, with retries, balancing and the
 // agent's own error answers.
 #include <atomic>
+#include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -254,6 +256,151 @@ TEST_F(ProxyTest, WithARetryPolicyA503IsRetriedOnTheOtherInstance) {
     EXPECT_EQ(metrics.find(R"(sc_agent_proxy_retries_total{service="orders"} 0)"),
               std::string::npos)
         << metrics;
+}
+
+TEST_F(ProxyTest, ATryPastTheTimeLimiterAnswers504) {
+    auto hanging = std::make_unique<Upstream>([](const FakeRequest&) {
+        FakeReply reply;
+        reply.action = FakeReply::Action::hang;
+        return reply;
+    });
+    registry.add_instance(registry.create_service("orders"), hanging->port());
+    auto agent = start_agent(
+        "servicecomb.matchGroup.everything: \"matches:\\n  - apiPath: {prefix: /}\\n\"\n"
+        "servicecomb.timeLimiter.everything: \"timeoutDuration: 200\\n\"\n");
+    auto response = agent->proxy().get("/orders/slow");
+    EXPECT_EQ(response.status, 504) << response.body;
+    EXPECT_EQ(response.header("x-sc-agent-error"), "UPSTREAM_TIMEOUT");
+    EXPECT_EQ(hanging->requests(), 1);
+}
+
+/// Two versions of "orders", each with one instance answering its version.
+struct TwoVersions {
+    std::unique_ptr<Upstream> v1 = Upstream::named("1.0.0");
+    std::unique_ptr<Upstream> v2 = Upstream::named("2.0.0");
+    explicit TwoVersions(RegistryRunner& registry) {
+        registry.add_instance(registry.create_service("orders", "1.0.0"), v1->port());
+        registry.add_instance(registry.create_service("orders", "2.0.0"), v2->port());
+    }
+};
+
+TEST_F(ProxyTest, ARouteRuleSplitsCallsByWeight) {
+    TwoVersions versions(registry);
+    auto agent = start_agent(
+        "servicecomb.routeRule.orders: |\n"
+        "  - precedence: 1\n"
+        "    route:\n"
+        "      - {weight: 20, tags: {version: 1.0.0}}\n"
+        "      - {weight: 80, tags: {version: 2.0.0}}\n");
+    auto proxy = agent->proxy();
+    std::map<std::string, int> answers;
+    constexpr int kCalls = 10'000;
+    for (int i = 0; i < kCalls; ++i) {
+        auto response = proxy.get("/orders/x");
+        ASSERT_EQ(response.status, 200) << response.body;
+        ++answers[response.body];
+    }
+    // ±3 % of the calls around 20/80.
+    EXPECT_NEAR(answers["1.0.0"], kCalls * 20 / 100, kCalls * 3 / 100);
+    EXPECT_NEAR(answers["2.0.0"], kCalls * 80 / 100, kCalls * 3 / 100);
+}
+
+TEST_F(ProxyTest, AHeaderRuleSendsMatchingCallsToTheirVersion) {
+    TwoVersions versions(registry);
+    auto agent = start_agent(
+        "servicecomb.routeRule.orders: |\n"
+        "  - precedence: 2\n"
+        "    match:\n"
+        "      headers:\n"
+        "        canary: {exact: \"yes\"}\n"
+        "    route:\n"
+        "      - {weight: 100, tags: {version: 2.0.0}}\n"
+        "  - precedence: 1\n"
+        "    route:\n"
+        "      - {weight: 100, tags: {version: 1.0.0}}\n");
+    auto proxy = agent->proxy();
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ(proxy.get("/orders/x", {{"canary", "yes"}}).body, "2.0.0");
+        EXPECT_EQ(proxy.get("/orders/x").body, "1.0.0");
+        EXPECT_EQ(proxy.get("/orders/x", {{"canary", "no"}}).body, "1.0.0");
+    }
+}
+
+TEST_F(ProxyTest, AnIsolatedInstanceReceivesNothing) {
+    auto broken = std::make_unique<Upstream>([](const FakeRequest&) {
+        FakeReply reply;
+        reply.status = 500;
+        return reply;
+    });
+    auto healthy = Upstream::named("healthy");
+    const auto sid = registry.create_service("orders");
+    registry.add_instance(sid, broken->port());
+    registry.add_instance(sid, healthy->port());
+    auto agent = start_agent();
+    auto proxy = agent->proxy();
+    // Without a retry policy the 500s reach the client until isolation (3 failures in a row).
+    int failures = 0;
+    for (int i = 0; i < 10; ++i) {
+        failures += proxy.get("/orders/x").status == 500 ? 1 : 0;
+    }
+    EXPECT_EQ(failures, 3);
+    const int seen = broken->requests();
+    for (int i = 0; i < 50; ++i) {
+        auto response = proxy.get("/orders/x");
+        ASSERT_EQ(response.status, 200);
+        EXPECT_EQ(response.body, "healthy");
+    }
+    EXPECT_EQ(broken->requests(), seen);
+}
+
+TEST_F(ProxyTest, AProviderKilledUnderLoadCostsAtMostTheCallsInFlightOnIt) {
+    auto survivor = Upstream::named("survivor");
+    auto victim = Upstream::named("victim");
+    const auto sid = registry.create_service("orders");
+    registry.add_instance(sid, survivor->port());
+    registry.add_instance(sid, victim->port());
+    auto agent = start_agent();
+    const auto port = agent->proxy_ports().at(0);
+
+    constexpr int kClients = 4;
+    constexpr int kCallsEach = 150;
+    std::atomic<int> answered{0};
+    std::atomic<int> failed{0};
+    std::promise<void> third_through;
+    std::mutex killed_mutex;
+    std::condition_variable killed_changed;
+    bool killed = false;
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&] {
+            HttpTestClient client("127.0.0.1", port);
+            for (int i = 0; i < kCallsEach; ++i) {
+                auto response = client.get("/orders/x");
+                if (response.status != 200) {
+                    ++failed;
+                } else if (++answered == 100) {
+                    // This client holds still until the kill; the others keep calling, so
+                    // the kill lands mid-load.
+                    third_through.set_value();
+                    std::unique_lock lock(killed_mutex);
+                    killed_changed.wait(lock, [&] { return killed; });
+                }
+            }
+        });
+    }
+    // Kill once a sixth of the load is through (counted, not timed).
+    third_through.get_future().wait();
+    victim.reset();
+    {
+        std::lock_guard lock(killed_mutex);
+        killed = true;
+    }
+    killed_changed.notify_all();
+    for (auto& client : clients) {
+        client.join();
+    }
+    EXPECT_LE(failed.load(), kClients) << "only calls in flight on the killed instance may fail";
+    EXPECT_EQ(answered.load() + failed.load(), kClients * kCallsEach);
 }
 
 TEST_F(ProxyTest, AnUnreachableOnlyInstanceGetsUpstreamUnreachable) {

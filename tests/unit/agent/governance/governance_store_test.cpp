@@ -278,13 +278,12 @@ TEST_F(GovernanceStoreTest, RouteBodySaysWhichPoliciesAreEnforcedAndWhichAreOnly
     for (const auto& item : body["items"]) {
         by_key[item["key"].get<std::string>()] = item;
     }
-    for (const char* kind : {"matchGroup", "loadbalance", "instanceIsolation"}) {
+    for (const char* kind : {"matchGroup", "loadbalance", "instanceIsolation", "retry"}) {
         const auto& item = by_key["servicecomb." + std::string(kind) + ".g"];
         EXPECT_EQ(item["status"], "ok") << kind;
         EXPECT_EQ(item["enforcement"], "enforced") << kind;
     }
-    for (const char* kind :
-         {"retry", "rateLimiting", "circuitBreaker", "bulkhead", "faultInjection"}) {
+    for (const char* kind : {"rateLimiting", "circuitBreaker", "bulkhead", "faultInjection"}) {
         const auto& item = by_key["servicecomb." + std::string(kind) + ".g"];
         EXPECT_EQ(item["status"], "ok") << kind << " " << item.dump();
         EXPECT_EQ(item["enforcement"], "parsed, not enforced") << kind;

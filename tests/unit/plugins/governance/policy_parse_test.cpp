@@ -296,7 +296,7 @@ TEST(FaultInjectionParse, Validation) {
 }
 
 TEST(ItemParse, KeysThatAreNotAppliedAreIgnoredNotRejected) {
-    for (const char* key : {"servicecomb.timeLimiter.t", "servicecomb.mapper.m",
+    for (const char* key : {"servicecomb.identifierRateLimiting.t", "servicecomb.mapper.m",
                             "servicecomb.darklaunch.policy.svc", "app.feature.flag"}) {
         ParsedItem item = parse_item(key, "timeoutDuration: 1000");
         EXPECT_EQ(item.kind, Kind::kOther) << key;
@@ -304,8 +304,30 @@ TEST(ItemParse, KeysThatAreNotAppliedAreIgnoredNotRejected) {
         EXPECT_TRUE(item.errors.empty());
         EXPECT_FALSE(item.ignored_reason.empty());
     }
-    EXPECT_EQ(parse_item("servicecomb.timeLimiter.t", "").ignored_reason,
-              "kind 'timeLimiter' is not applied by sc-agent");
+    EXPECT_EQ(parse_item("servicecomb.mapper.t", "").ignored_reason,
+              "kind 'mapper' is not applied by sc-agent");
+}
+
+TEST(ItemParse, TimeLimiterReadsItsTimeoutInEveryDurationDialect) {
+    const auto millis = [](std::string_view value) {
+        ParsedItem item = parse_item("servicecomb.timeLimiter.t", value);
+        EXPECT_TRUE(item.ok()) << value;
+        if (!item.ok()) {
+            return std::int64_t{-1};
+        }
+        const auto& config = std::get<std::shared_ptr<const TimeLimiterConfig>>(item.config);
+        return static_cast<std::int64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(config->timeout_duration)
+                .count());
+    };
+    EXPECT_EQ(millis("timeoutDuration: 1500"), 1500);
+    EXPECT_EQ(millis("timeoutDuration: PT0.25S"), 250);
+    EXPECT_EQ(millis("cancelRunningFuture: false"), 1000);  // the Java default
+    ParsedItem zero = parse_item("servicecomb.timeLimiter.t", "timeoutDuration: 0");
+    EXPECT_FALSE(zero.ok());
+    ASSERT_EQ(zero.errors.size(), 1u);
+    EXPECT_NE(zero.rendered_errors()[0].find("timeoutDuration: must be > 0"), std::string::npos)
+        << zero.rendered_errors()[0];
 }
 
 TEST(ItemParse, NameMayContainDots) {

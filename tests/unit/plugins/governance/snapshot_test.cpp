@@ -53,9 +53,10 @@ TEST(GovernanceSnapshot, JavaFixtureLoadsEveryKind) {
     EXPECT_EQ(counts.at("match").loaded, 0u);
     const ItemReport* limiter = find_item(*s, "servicecomb.timeLimiter.order-writes");
     ASSERT_NE(limiter, nullptr);
-    EXPECT_EQ(limiter->status, ItemStatus::kIgnored);
-    EXPECT_EQ(limiter->notes, std::vector<std::string>{"kind 'timeLimiter' is not applied by "
-                                                       "sc-agent"});
+    EXPECT_EQ(limiter->status, ItemStatus::kApplied);
+    EXPECT_EQ(counts.at("timeLimiter").loaded, 1u);
+    ASSERT_EQ(s->time_limiters().size(), 1u);
+    EXPECT_EQ(s->time_limiters()[0]->timeout_duration, std::chrono::milliseconds(1000));
     const ItemReport* reports = find_item(*s, "servicecomb.matchGroup.slow-reports");
     ASSERT_NE(reports, nullptr);
     EXPECT_EQ(reports->notes, std::vector<std::string>{"services 'billing,reports:2.0.0' does "
