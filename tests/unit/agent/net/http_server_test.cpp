@@ -20,10 +20,14 @@ namespace {
 
 using test::HttpTestClient;
 
-asio::awaitable<HttpReply> slow_reply(HttpRequest& req, std::chrono::milliseconds delay) {
+Reply plain(std::string body) {
+    return Reply(status::ok, std::move(body), "text/plain");
+}
+
+asio::awaitable<Reply> slow_reply(std::chrono::milliseconds delay) {
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    co_return make_response(req, http::status::ok, "slow", "text/plain");
+    co_return plain("slow");
 }
 
 asio::awaitable<void> echo(std::shared_ptr<WebSocketConnection> ws) {
@@ -38,31 +42,25 @@ asio::awaitable<void> echo(std::shared_ptr<WebSocketConnection> ws) {
 class HttpServerTest : public ::testing::Test {
   protected:
     void start(HttpServerOptions options = {}) {
-        router_.add(http::verb::get, "/hello/{name}", sync_route([](RouteContext& c) -> HttpReply {
-                        return make_response(
-                            c.request(), http::status::ok,
-                            "hi " + c.param("name") + " " + c.query("x").value_or("-"),
-                            "text/plain");
+        router_.add(Method::get, "/hello/{name}", sync_route([](RouteContext& c) {
+                        return plain("hi " + c.param("name") + " " + c.query("x").value_or("-"));
                     }));
-        router_.add(http::verb::post, "/echo", sync_route([](RouteContext& c) -> HttpReply {
-                        return make_response(c.request(), http::status::ok, c.request().body(),
-                                             "text/plain");
-                    }));
-        router_.add(http::verb::get, "/throw", sync_route([](RouteContext&) -> HttpReply {
-                        throw std::runtime_error("boom");
-                    }));
-        router_.add(http::verb::get, "/slow", [this](RouteContext& c) {
+        router_.add(Method::post, "/echo",
+                    sync_route([](RouteContext& c) { return plain(c.body()); }));
+        router_.add(Method::get, "/throw",
+                    sync_route([](RouteContext&) -> Reply { throw std::runtime_error("boom"); }));
+        router_.add(Method::get, "/slow", [this](RouteContext&) {
             ++slow_started_;
-            return slow_reply(c.request(), std::chrono::milliseconds(300));
+            return slow_reply(std::chrono::milliseconds(300));
         });
-        router_.add(http::verb::get, "/ws", sync_route([](RouteContext&) -> HttpReply {
-                        HttpReply reply;
+        router_.add(Method::get, "/ws", sync_route([](RouteContext&) {
+                        Reply reply;
                         reply.websocket = [](std::shared_ptr<WebSocketConnection> ws) {
                             return echo(ws);
                         };
                         return reply;
                     }));
-        server_ = std::make_unique<HttpServer>(ioc_, options, router_.handler());
+        server_ = std::make_unique<HttpServer>(ioc_, options, router_);
         server_->start();
         thread_ = std::thread([this] { ioc_.run(); });
     }
@@ -210,11 +208,11 @@ TEST(ResolveListenAddress, ParsesForms) {
 TEST(HttpServerBind, AddressInUseIsAnErrorNamingTheAddress) {
     asio::io_context ioc;
     HttpRouter router;
-    HttpServer first(ioc, {}, router.handler());
+    HttpServer first(ioc, {}, router);
     first.start();
     HttpServerOptions options;
     options.listen = "127.0.0.1:" + std::to_string(first.port());
-    HttpServer second(ioc, options, router.handler());
+    HttpServer second(ioc, options, router);
     try {
         second.start();
         FAIL() << "bind should fail";
