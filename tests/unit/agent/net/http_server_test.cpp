@@ -60,6 +60,24 @@ class HttpServerTest : public ::testing::Test {
                         };
                         return reply;
                     }));
+        router_.add(Method::patch, "/inspect/{id}", sync_route([](RouteContext& c) {
+                        std::string text = std::string(to_string(c.method())) + "|" +
+                                           std::string(c.method_name()) + "|" +
+                                           std::string(c.path()) + "|" +
+                                           std::string(c.raw_query()) + "|" + c.param("id") + "|" +
+                                           c.header("x-mixed-CASE") + "|" + c.body() + "|" +
+                                           (c.is_websocket_upgrade() ? "ws" : "http");
+                        for (const auto& a : c.query_all("a")) {
+                            text += "|" + a;
+                        }
+                        auto reply = Reply::json(status::ok, std::move(text));
+                        reply.set_header("ETag", "\"1\"");
+                        reply.set_header("X-Sc-Extra", "yes");
+                        reply.set_header("etag", "\"2\"");  // replaces ETag
+                        return reply;
+                    }));
+        router_.add(Method::delete_, "/empty",
+                    sync_route([](RouteContext&) { return Reply::empty(status::no_content); }));
         server_ = std::make_unique<HttpServer>(ioc_, options, router_);
         server_->start();
         thread_ = std::thread([this] { ioc_.run(); });
@@ -108,11 +126,67 @@ TEST_F(HttpServerTest, PlusInTheQueryStaysAPlusWhenTheRouterSaysSo) {
 TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405) {
     start();
     HttpTestClient client("127.0.0.1", server_->port());
-    EXPECT_EQ(client.get("/nope").status, 404u);
+    const auto not_found = client.get("/nope");
+    EXPECT_EQ(not_found.status, 404u);
+    EXPECT_EQ(not_found.body, "Not Found\n");
+    EXPECT_EQ(not_found.header("content-type"), "text/plain; charset=UTF-8");
     EXPECT_EQ(client.put("/hello/bob").status, 405u);
     auto counts = router_.counts();
     EXPECT_EQ(counts["(unmatched)"].by_status[404], 1u);
     EXPECT_EQ(counts["(unmatched)"].by_status[405], 1u);
+}
+
+TEST_F(HttpServerTest, RouteContextShowsTheRequestAndReplyHeadersReachTheClient) {
+    start();
+    HttpTestClient client("127.0.0.1", server_->port());
+    auto r = client.request(http::verb::patch, "/inspect/7?a=1&b=x&a=2%203", "payload",
+                            {{"X-Mixed-Case", "v"}});
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "PATCH|PATCH|/inspect/7|a=1&b=x&a=2%203|7|v|payload|http|1|2 3");
+    EXPECT_EQ(r.header("content-type"), "application/json");
+    EXPECT_EQ(r.header("etag"), "\"2\"");
+    EXPECT_EQ(r.header("x-sc-extra"), "yes");
+    EXPECT_EQ(r.header("content-length"), std::to_string(r.body.size()));
+
+    auto empty = client.del("/empty");
+    EXPECT_EQ(empty.status, 204u);
+    EXPECT_EQ(empty.body, "");
+    EXPECT_EQ(empty.headers.count("content-type"), 0u);
+    EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST_F(HttpServerTest, GuardAnswersBeforeRoutingAndErrorReplyReplacesThe500) {
+    router_.set_guard([](const RouteContext& c) -> std::optional<Reply> {
+        if (c.header("X-Block").empty()) {
+            return std::nullopt;
+        }
+        return Reply::text(403, "blocked " + std::string(c.path()) + "\n");
+    });
+    router_.set_error_reply([](const RouteContext& c, const std::exception& e) {
+        return Reply::json(status::service_unavailable,
+                           std::string(e.what()) + " at " + std::string(c.target()));
+    });
+    start();
+    HttpTestClient client("127.0.0.1", server_->port());
+    auto blocked = client.get("/nope?x=1", {{"X-Block", "1"}});
+    EXPECT_EQ(blocked.status, 403u);
+    EXPECT_EQ(blocked.body, "blocked /nope\n");
+    auto thrown = client.get("/throw?y");
+    EXPECT_EQ(thrown.status, 503u);
+    EXPECT_EQ(thrown.body, "boom at /throw?y");
+    EXPECT_EQ(thrown.header("content-type"), "application/json");
+    EXPECT_EQ(client.get("/hello/x").status, 200u);
+    EXPECT_EQ(client.connections_opened(), 1);  // both were ordinary answers
+    const auto counts = router_.counts();
+    EXPECT_EQ(counts.count("(unmatched)"), 0u);
+    EXPECT_EQ(counts.count("GET /throw"), 0u);
+    EXPECT_EQ(counts.at("GET /hello/{name}").requests, 1u);
+}
+
+TEST(HttpRouter, RoutesNeedANamedMethod) {
+    HttpRouter router;
+    EXPECT_THROW(router.add(Method::other, "/x", sync_route([](RouteContext&) { return Reply{}; })),
+                 std::invalid_argument);
 }
 
 TEST_F(HttpServerTest, HandlerExceptionIs500AndServerKeepsServing) {
