@@ -8,17 +8,12 @@
 namespace scagent::api {
 namespace {
 
-namespace http = net::http;
-constexpr const char* kJson = "application/json";
-
-net::HttpReply json_reply(const net::HttpRequest& req, http::status status,
-                          const nlohmann::json& body) {
-    return net::make_response(req, status, body.dump(), kJson);
+net::Reply json_reply(net::Status status, const nlohmann::json& body) {
+    return net::Reply::json(status, body.dump());
 }
 
-net::HttpReply error_reply(const net::HttpRequest& req, const ApiError& error) {
-    return net::make_response(req, static_cast<http::status>(error.status), error_body(error),
-                              kJson);
+net::Reply error_reply(const ApiError& error) {
+    return net::Reply::json(error.status, error_body(error));
 }
 
 std::string iso8601(std::chrono::system_clock::time_point when) {
@@ -60,46 +55,42 @@ nlohmann::json services_json(const std::vector<registration::RegistrarState>& st
 }
 
 void add_metrics_route(net::HttpRouter& router, std::function<std::string()> metrics_text) {
-    router.add(http::verb::get, "/metrics",
-               net::sync_route([metrics_text = std::move(metrics_text)](net::RouteContext& ctx) {
-                   return net::HttpReply(
-                       net::make_response(ctx.request(), http::status::ok, metrics_text(),
-                                          metrics::MetricsRegistry::kContentType));
+    router.add(net::Method::get, "/metrics",
+               net::sync_route([metrics_text = std::move(metrics_text)](net::RouteContext&) {
+                   return net::Reply(net::status::ok, metrics_text(),
+                                     metrics::MetricsRegistry::kContentType);
                }));
 }
 
 void add_admin_routes(net::HttpRouter& router, AdminSource source) {
     auto shared = std::make_shared<const AdminSource>(std::move(source));
-    router.add(
-        http::verb::get, "/v1/agent/services", net::sync_route([shared](net::RouteContext& ctx) {
-            return json_reply(ctx.request(), http::status::ok, services_json(shared->services()));
-        }));
-    router.add(
-        http::verb::put, "/v1/agent/services/{name}/maintenance",
-        net::sync_route([shared](net::RouteContext& ctx) {
-            const auto enable = ctx.query("enable");
-            if (!enable || (*enable != "true" && *enable != "false")) {
-                return error_reply(ctx.request(), bad_request("enable", "must be true or false"));
-            }
-            const auto& name = ctx.param("name");
-            const bool on = *enable == "true";
-            if (!shared->set_maintenance(name, on, ctx.query("reason").value_or(""))) {
-                return error_reply(
-                    ctx.request(),
-                    ApiError{404, "SERVICE_NOT_FOUND", "no local service named '" + name + "'"});
-            }
-            return json_reply(ctx.request(), http::status::ok,
-                              {{"name", name}, {"maintenance", on}});
-        }));
-    router.add(http::verb::get, "/healthz", net::sync_route([](net::RouteContext& ctx) {
-                   return json_reply(ctx.request(), http::status::ok, {{"status", "ok"}});
+    router.add(net::Method::get, "/v1/agent/services",
+               net::sync_route([shared](net::RouteContext&) {
+                   return json_reply(net::status::ok, services_json(shared->services()));
                }));
-    router.add(http::verb::get, "/readyz", net::sync_route([shared](net::RouteContext& ctx) {
+    router.add(net::Method::put, "/v1/agent/services/{name}/maintenance",
+               net::sync_route([shared](net::RouteContext& ctx) {
+                   const auto enable = ctx.query("enable");
+                   if (!enable || (*enable != "true" && *enable != "false")) {
+                       return error_reply(bad_request("enable", "must be true or false"));
+                   }
+                   const auto& name = ctx.param("name");
+                   const bool on = *enable == "true";
+                   if (!shared->set_maintenance(name, on, ctx.query("reason").value_or(""))) {
+                       return error_reply(ApiError{404, "SERVICE_NOT_FOUND",
+                                                   "no local service named '" + name + "'"});
+                   }
+                   return json_reply(net::status::ok, {{"name", name}, {"maintenance", on}});
+               }));
+    router.add(net::Method::get, "/healthz", net::sync_route([](net::RouteContext&) {
+                   return json_reply(net::status::ok, {{"status", "ok"}});
+               }));
+    router.add(net::Method::get, "/readyz", net::sync_route([shared](net::RouteContext&) {
                    if (auto reason = shared->not_ready_reason()) {
-                       return json_reply(ctx.request(), http::status::service_unavailable,
+                       return json_reply(net::status::service_unavailable,
                                          {{"status", "not ready"}, {"reason", *reason}});
                    }
-                   return json_reply(ctx.request(), http::status::ok, {{"status", "ready"}});
+                   return json_reply(net::status::ok, {{"status", "ready"}});
                }));
     add_metrics_route(router, [shared] { return shared->metrics_text(); });
 }

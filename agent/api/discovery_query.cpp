@@ -169,14 +169,17 @@ DiscoveryQueryOrError parse_discovery_query(DiscoveryRoute route, std::string_vi
     if (raw_query.starts_with('?')) {
         raw_query.remove_prefix(1);
     }
-    auto parsed = boost::urls::parse_query(raw_query);
+    // A copy: Boost.URL 1.81's parse_query (also behind params_view) measures its input with
+    // strlen, so a view into the middle of a request target would run past the query.
+    const std::string text(raw_query);
+    auto parsed = boost::urls::parse_query(text);
     if (!parsed) {
         out.error = bad_request("query", "not a valid query string");
         return out;
     }
     // Validated above, so this constructor (which throws on bad input) cannot throw here. Not
     // form encoding: '+' stays '+' (`version=1.2.0+`); a space is %20.
-    boost::urls::params_view params(raw_query, boost::urls::encoding_opts(false));
+    boost::urls::params_view params(text, boost::urls::encoding_opts(false));
     std::string consumer(consumer_header);
     std::string_view consumer_from = "X-Sc-Consumer";
     for (auto param : params) {

@@ -21,8 +21,7 @@ void add_discovery_routes(net::HttpRouter& router, discovery::Discovery& discove
 DiscoveryDefaults discovery_defaults(const std::vector<config::ServiceDescriptor>& services);
 
 /// The reply of `instances` for one lookup (exposed for the handler benchmark).
-net::HttpReply instances_reply(const net::HttpRequest& request,
-                               const discovery::InstanceCache::Lookup& lookup,
-                               const DiscoveryQuery& query, plugins::Clock::TimePoint now);
+net::Reply instances_reply(const discovery::InstanceCache::Lookup& lookup,
+                           const DiscoveryQuery& query, plugins::Clock::TimePoint now);
 
 }  // namespace scagent::api

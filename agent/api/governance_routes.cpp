@@ -9,9 +9,7 @@
 namespace scagent::api {
 namespace {
 
-namespace http = net::http;
 namespace gov = plugins::governance;
-constexpr const char* kJson = "application/json";
 
 /// The item's YAML as JSON so the route shows it structured; scalars stay strings (as written).
 nlohmann::json yaml_to_json(const YAML::Node& node) {
@@ -162,11 +160,10 @@ nlohmann::json governance_json(const governance::GovernanceView& view) {
 
 void add_governance_routes(net::HttpRouter& router,
                            std::function<governance::GovernanceViewPtr()> view) {
-    router.add(http::verb::get, "/v1/agent/governance",
-               net::sync_route([view = std::move(view)](net::RouteContext& ctx) {
+    router.add(net::Method::get, "/v1/agent/governance",
+               net::sync_route([view = std::move(view)](net::RouteContext&) {
                    const auto current = view();
-                   return net::HttpReply(net::make_response(
-                       ctx.request(), http::status::ok, governance_json(*current).dump(), kJson));
+                   return net::Reply::json(net::status::ok, governance_json(*current).dump());
                }));
 }
 

@@ -7,15 +7,13 @@
 namespace scagent::api {
 namespace {
 
-namespace http = net::http;
-
-/// Unknown routes answer in the API's JSON error shape, not Beast's plain text.
-net::HttpResponse json_fallback(const net::HttpRequest& req, http::status status) {
-    const bool not_found = status == http::status::not_found;
-    const ApiError error{static_cast<unsigned>(status), not_found ? "NOT_FOUND" : "BAD_REQUEST",
-                         not_found ? "no route " + std::string(req.target())
-                                   : std::string(http::obsolete_reason(status))};
-    return net::make_response(req, status, error_body(error), "application/json");
+/// Unknown routes answer in the API's JSON error shape, not the router's plain text.
+net::Reply json_fallback(const net::RouteContext& ctx, net::Status status) {
+    const bool not_found = status == net::status::not_found;
+    const ApiError error{status, not_found ? "NOT_FOUND" : "BAD_REQUEST",
+                         not_found ? "no route " + std::string(ctx.target())
+                                   : std::string(net::reason_phrase(status))};
+    return net::Reply::json(status, error_body(error));
 }
 
 }  // namespace
@@ -37,12 +35,11 @@ LocalApi::~LocalApi() = default;
 void LocalApi::start() {
     net::HttpServerOptions options;
     options.listen = api_listen_;
-    server_ = std::make_unique<net::HttpServer>(ioc_, options, router_.handler());
+    server_ = std::make_unique<net::HttpServer>(ioc_, options, router_);
     server_->start();
     if (!metrics_listen_.empty()) {
         options.listen = metrics_listen_;
-        metrics_server_ =
-            std::make_unique<net::HttpServer>(ioc_, options, metrics_router_.handler());
+        metrics_server_ = std::make_unique<net::HttpServer>(ioc_, options, metrics_router_);
         metrics_server_->start();
     }
 }

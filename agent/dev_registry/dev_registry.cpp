@@ -16,11 +16,6 @@ namespace scagent::dev_registry {
 
 namespace {
 
-std::string path_of(const net::HttpRequest& req) {
-    const auto target = req.target();
-    return std::string(target.substr(0, target.find('?')));
-}
-
 /// The RBAC whitelist of spec §1.4.12 (plus kie's health probe).
 bool is_whitelisted(const std::string& path) {
     if (path == "/v4/token" || path == "/version" || path == "/health" || path == "/v1/health") {
@@ -60,52 +55,42 @@ struct DevRegistry::Impl {
         }
     }
 
-    /// Auth, then the router; an escaped exception becomes the spec's 500 body, not a crash.
-    asio::awaitable<net::HttpReply> handle(net::HttpRequest& req, net::HttpRouter& router,
-                                           bool kie) {
-        const auto reply_error = [&](const ApiError& e) -> net::HttpReply {
-            return kie ? kie_error(req, e) : sc_error(req, e);
-        };
-        if (tokens && !is_whitelisted(path_of(req))) {
-            auto it = req.find(net::http::field::authorization);
-            auto checked =
-                tokens->check(it == req.end() ? std::string() : std::string(it->value()));
-            if (auto* e = std::get_if<ApiError>(&checked)) {
-                co_return reply_error(*e);
+    /// Auth before the routes (unless whitelisted); an escaped exception becomes the spec's 500
+    /// body, not a crash.
+    void guard(net::HttpRouter& router, bool kie) {
+        router.set_guard([this, kie](const net::RouteContext& c) -> std::optional<net::Reply> {
+            if (!tokens || is_whitelisted(std::string(c.path()))) {
+                return std::nullopt;
             }
-        }
-        std::optional<std::string> failure;
-        net::HttpReply reply;
-        try {
-            reply = co_await router.dispatch(req);
-        } catch (const std::exception& e) {
-            failure = e.what();
-        }
-        if (failure) {
-            spdlog::error("dev registry: {} {} failed: {}", std::string(req.method_string()),
-                          std::string(req.target()), *failure);
-            co_return reply_error(ApiError{kie ? kKieInternal : kInternal, *failure});
-        }
-        co_return reply;
+            auto checked = tokens->check(c.header("Authorization"));
+            if (auto* e = std::get_if<ApiError>(&checked)) {
+                return kie ? kie_error(*e) : sc_error(*e);
+            }
+            return std::nullopt;
+        });
+        router.set_error_reply([kie](const net::RouteContext& c, const std::exception& e) {
+            spdlog::error("dev registry: {} {} failed: {}", c.method_name(), c.target(), e.what());
+            const ApiError error{kie ? kKieInternal : kInternal, e.what()};
+            return kie ? kie_error(error) : sc_error(error);
+        });
     }
 
     void install_token_route() {
-        sc_router.add(net::http::verb::post, "/v4/token",
-                      net::sync_route([this](net::RouteContext& c) -> net::HttpReply {
+        sc_router.add(net::Method::post, "/v4/token",
+                      net::sync_route([this](net::RouteContext& c) -> net::Reply {
                           if (!tokens) {
-                              return net::make_response(c.request(), net::http::status::not_found,
-                                                        "rbac is not enabled\n",
-                                                        "text/plain; charset=UTF-8");
+                              return net::Reply::text(net::status::not_found,
+                                                      "rbac is not enabled\n");
                           }
-                          auto body = parse_body(c.request().body());
+                          auto body = parse_body(c.body());
                           if (auto* e = std::get_if<ApiError>(&body)) {
-                              return sc_error(c.request(), *e);
+                              return sc_error(*e);
                           }
                           auto r = tokens->issue(std::get<Json>(body));
                           if (auto* e = std::get_if<ApiError>(&r)) {
-                              return sc_error(c.request(), *e);
+                              return sc_error(*e);
                           }
-                          return sc_json(c.request(), std::get<OrderedJson>(r));
+                          return sc_json(std::get<OrderedJson>(r));
                       }));
     }
 
@@ -147,29 +132,28 @@ DevRegistry::~DevRegistry() = default;
 void DevRegistry::start() {
     auto& i = *impl_;
     const auto unmatched = [](bool kie) {
-        return [kie](const net::HttpRequest& req, net::http::status status) {
-            const ApiError e{kie ? kKieNotFound : kInvalidParams,
-                             "no route for " + std::string(req.method_string()) + " " +
-                                 std::string(req.target())};
+        return [kie](const net::RouteContext& c, net::Status status) {
+            const ApiError e{
+                kie ? kKieNotFound : kInvalidParams,
+                "no route for " + std::string(c.method_name()) + " " + std::string(c.target())};
             // An unknown path is a plain 404/405 in both servers (go-restful does the same).
-            auto res = kie ? kie_error(req, e) : sc_error(req, e);
-            res.result(status);
-            return res;
+            auto reply = kie ? kie_error(e) : sc_error(e);
+            reply.status = status;
+            return reply;
         };
     };
     i.sc_api.install(i.sc_router);
     i.install_token_route();
     i.sc_router.set_fallback(unmatched(false));
+    i.guard(i.sc_router, false);
     i.kie_api.install(i.kie_router);
     i.kie_router.set_fallback(unmatched(true));
+    i.guard(i.kie_router, true);
 
     net::HttpServerOptions sc_options;
     sc_options.listen = i.config.listen;
     sc_options.ws_idle_timeout = 4 * i.config.watch_ping_interval;  // SC's 4 x ping read deadline
-    i.sc_server = std::make_unique<net::HttpServer>(
-        i.ioc, sc_options, [impl = impl_.get()](net::HttpRequest& req) {
-            return impl->handle(req, impl->sc_router, false);
-        });
+    i.sc_server = std::make_unique<net::HttpServer>(i.ioc, sc_options, i.sc_router);
     i.sc_server->start();
     i.store.register_self(address_of(*i.sc_server));
     if (!i.config.kie_listen.empty()) {
@@ -177,10 +161,7 @@ void DevRegistry::start() {
         kie_options.listen = i.config.kie_listen;
         // A long poll may legitimately keep a response pending for the whole wait.
         kie_options.write_timeout = i.config.kie_max_wait + std::chrono::seconds(30);
-        i.kie_server = std::make_unique<net::HttpServer>(
-            i.ioc, kie_options, [impl = impl_.get()](net::HttpRequest& req) {
-                return impl->handle(req, impl->kie_router, true);
-            });
+        i.kie_server = std::make_unique<net::HttpServer>(i.ioc, kie_options, i.kie_router);
         i.kie_server->start();
     }
     i.schedule_sweep();

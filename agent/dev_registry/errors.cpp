@@ -17,8 +17,8 @@ nlohmann::ordered_json body_of(std::int32_t code, const std::string& message,
     return body;
 }
 
-net::http::status status_of(std::int32_t code) {
-    return static_cast<net::http::status>(code / 1000);
+net::Status status_of(std::int32_t code) {
+    return static_cast<net::Status>(code / 1000);
 }
 
 }  // namespace
@@ -77,16 +77,15 @@ std::string kie_message(std::int32_t code) {
     }
 }
 
-net::HttpResponse sc_error(const net::HttpRequest& req, const ApiError& error) {
-    return net::make_response(req, status_of(error.code),
-                              body_of(error.code, sc_message(error.code), error.detail).dump(),
-                              "application/json; charset=UTF-8");
+net::Reply sc_error(const ApiError& error) {
+    return net::Reply(status_of(error.code),
+                      body_of(error.code, sc_message(error.code), error.detail).dump(),
+                      "application/json; charset=UTF-8");
 }
 
-net::HttpResponse kie_error(const net::HttpRequest& req, const ApiError& error) {
-    return net::make_response(req, status_of(error.code),
-                              body_of(error.code, kie_message(error.code), error.detail).dump(1),
-                              "application/json");
+net::Reply kie_error(const ApiError& error) {
+    return net::Reply::json(status_of(error.code),
+                            body_of(error.code, kie_message(error.code), error.detail).dump(1));
 }
 
 }  // namespace scagent::dev_registry

@@ -4,7 +4,7 @@
 #include <string>
 #include <variant>
 
-#include "agent/net/http_types.hpp"
+#include "agent/net/route_types.hpp"
 
 namespace scagent::dev_registry {
 
@@ -51,9 +51,9 @@ bool failed(const Result<T>& r) {
 }
 
 /// SC body `{"errorCode":"400017","errorMessage":...,"detail":...}`, detail omitted when empty.
-net::HttpResponse sc_error(const net::HttpRequest& req, const ApiError& error);
+net::Reply sc_error(const ApiError& error);
 /// Kie body: the same fields, pretty-printed like Go's MarshalIndent(v, "", " ").
-net::HttpResponse kie_error(const net::HttpRequest& req, const ApiError& error);
+net::Reply kie_error(const ApiError& error);
 
 std::string sc_message(std::int32_t code);
 std::string kie_message(std::int32_t code);

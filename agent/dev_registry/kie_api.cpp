@@ -14,8 +14,7 @@
 
 namespace scagent::dev_registry {
 
-namespace http = net::http;
-using net::HttpReply;
+using net::Reply;
 using net::RouteContext;
 
 namespace {
@@ -24,12 +23,12 @@ constexpr std::size_t kMaxQueryLabels = 8;
 // Kie's domain comes from RBAC claims; the dev registry has one account, so one domain.
 const std::string kDomain = "default";
 
-HttpReply error(const RouteContext& c, std::int32_t code, std::string detail) {
-    return kie_error(c.request(), ApiError{code, std::move(detail)});
+Reply error(std::int32_t code, std::string detail) {
+    return kie_error(ApiError{code, std::move(detail)});
 }
 
-HttpReply json_reply(const RouteContext& c, const OrderedJson& body) {
-    return net::make_response(c.request(), http::status::ok, body.dump(), "application/json");
+Reply json_reply(const OrderedJson& body) {
+    return Reply::json(net::status::ok, body.dump());
 }
 
 std::optional<std::int64_t> to_int(const std::string& text) {
@@ -45,7 +44,7 @@ std::optional<std::int64_t> to_int(const std::string& text) {
 }  // namespace
 
 void KieApi::install(net::HttpRouter& router) {
-    using V = http::verb;
+    using V = net::Method;
     const std::string base = "/v1/{project}/kie/kv";
     router.add(V::post, base, net::sync_route([this](RouteContext& c) { return create(c); }));
     router.add(V::get, base, [this](RouteContext& c) { return list(c); });
@@ -53,82 +52,82 @@ void KieApi::install(net::HttpRouter& router) {
                net::sync_route([this](RouteContext& c) { return remove_many(c); }));
     router.add(V::put, base + "/{id}",
                net::sync_route([this](RouteContext& c) { return update(c); }));
-    router.add(V::get, base + "/{id}", net::sync_route([this](RouteContext& c) -> HttpReply {
+    router.add(V::get, base + "/{id}", net::sync_route([this](RouteContext& c) -> Reply {
                    auto r = store_.get(kDomain, c.param("project"), c.param("id"));
                    if (auto* e = std::get_if<ApiError>(&r)) {
-                       return kie_error(c.request(), *e);
+                       return kie_error(*e);
                    }
-                   return json_reply(c, std::get<OrderedJson>(r));
+                   return json_reply(std::get<OrderedJson>(r));
                }));
-    router.add(V::delete_, base + "/{id}", net::sync_route([this](RouteContext& c) -> HttpReply {
+    router.add(V::delete_, base + "/{id}", net::sync_route([this](RouteContext& c) -> Reply {
                    auto r = store_.remove(kDomain, c.param("project"), c.param("id"));
                    if (auto* e = std::get_if<ApiError>(&r)) {
-                       return kie_error(c.request(), *e);
+                       return kie_error(*e);
                    }
-                   return net::make_response(c.request(), http::status::no_content, {}, {});
+                   return Reply::empty(net::status::no_content);
                }));
-    router.add(V::get, "/v1/health", net::sync_route([this](RouteContext& c) -> HttpReply {
-                   return json_reply(
-                       c, OrderedJson{{"version", "dev-registry"},
-                                      {"revision", std::to_string(store_.revision(kDomain))},
-                                      {"timestamp", unix_seconds_now()}});
-               }));
+    router.add(
+        V::get, "/v1/health", net::sync_route([this](RouteContext&) -> Reply {
+            return json_reply(OrderedJson{{"version", "dev-registry"},
+                                          {"revision", std::to_string(store_.revision(kDomain))},
+                                          {"timestamp", unix_seconds_now()}});
+        }));
 }
 
-HttpReply KieApi::create(RouteContext& c) {
-    auto body = parse_body(c.request().body());
+Reply KieApi::create(RouteContext& c) {
+    auto body = parse_body(c.body());
     if (auto* e = std::get_if<ApiError>(&body)) {
-        return kie_error(c.request(), *e);
+        return kie_error(*e);
     }
     auto r = store_.create(kDomain, c.param("project"), std::get<Json>(body));
     if (auto* e = std::get_if<ApiError>(&r)) {
-        return kie_error(c.request(), *e);
+        return kie_error(*e);
     }
-    return json_reply(c, std::get<OrderedJson>(r));
+    return json_reply(std::get<OrderedJson>(r));
 }
 
-HttpReply KieApi::update(RouteContext& c) {
-    auto body = parse_body(c.request().body());
+Reply KieApi::update(RouteContext& c) {
+    auto body = parse_body(c.body());
     if (auto* e = std::get_if<ApiError>(&body)) {
-        return kie_error(c.request(), *e);
+        return kie_error(*e);
     }
     auto r = store_.update(kDomain, c.param("project"), c.param("id"), std::get<Json>(body));
     if (auto* e = std::get_if<ApiError>(&r)) {
-        return kie_error(c.request(), *e);
+        return kie_error(*e);
     }
-    return json_reply(c, std::get<OrderedJson>(r));
+    return json_reply(std::get<OrderedJson>(r));
 }
 
-HttpReply KieApi::remove_many(RouteContext& c) {
-    auto body = parse_body(c.request().body());
+Reply KieApi::remove_many(RouteContext& c) {
+    auto body = parse_body(c.body());
     if (auto* e = std::get_if<ApiError>(&body)) {
-        return kie_error(c.request(), *e);
+        return kie_error(*e);
     }
     const Json* ids = find_field(std::get<Json>(body), "ids");
     if (ids == nullptr || !ids->is_array()) {
-        return error(c, kKieInvalidParams, "ids must be an array of strings");
+        return error(kKieInvalidParams, "ids must be an array of strings");
     }
     std::vector<std::string> list;
     for (const auto& id : *ids) {
         if (!id.is_string()) {
-            return error(c, kKieInvalidParams, "ids must be an array of strings");
+            return error(kKieInvalidParams, "ids must be an array of strings");
         }
         list.push_back(id.get<std::string>());
     }
     store_.remove_many(kDomain, c.param("project"), list);
-    return net::make_response(c.request(), http::status::no_content, {}, {});
+    return Reply::empty(net::status::no_content);
 }
 
-asio::awaitable<HttpReply> KieApi::list(RouteContext& c) {
+asio::awaitable<Reply> KieApi::list(RouteContext& c) {
     KieStore::ListQuery q;
     const auto labels = c.query_all("label");
     if (labels.size() > kMaxQueryLabels) {
-        co_return error(c, kKieInvalidParams, "at most 8 labels in a query");
+        co_return error(kKieInvalidParams, "at most 8 labels in a query");
     }
     for (const auto& label : labels) {
         const auto colon = label.find(':');
         if (colon == std::string::npos || label.find(':', colon + 1) != std::string::npos) {
-            co_return error(c, kKieInvalidParams, "label must be key:value");
+            co_return error(kKieInvalidParams, "label must be key:value");
         }
         q.labels[label.substr(0, colon)] = label.substr(colon + 1);
     }
@@ -137,19 +136,19 @@ asio::awaitable<HttpReply> KieApi::list(RouteContext& c) {
     q.value = c.query("value").value_or("");
     q.status = c.query("status").value_or("");
     if (!q.status.empty() && q.status != "enabled" && q.status != "disabled") {
-        co_return error(c, kKieInvalidParams, "status must be enabled or disabled");
+        co_return error(kKieInvalidParams, "status must be enabled or disabled");
     }
     if (auto offset = c.query("offset")) {
         auto v = to_int(*offset);
         if (!v || *v < 0) {
-            co_return error(c, kKieInvalidParams, "offset must be a non-negative integer");
+            co_return error(kKieInvalidParams, "offset must be a non-negative integer");
         }
         q.offset = *v;
     }
     if (auto limit = c.query("limit")) {
         auto v = to_int(*limit);
         if (!v || *v < 1 || *v > 100) {
-            co_return error(c, kKieInvalidParams, "limit must be 1-100");
+            co_return error(kKieInvalidParams, "limit must be 1-100");
         }
         q.limit = *v;
     }
@@ -157,29 +156,29 @@ asio::awaitable<HttpReply> KieApi::list(RouteContext& c) {
     if (auto text = c.query("revision")) {
         revision = to_int(*text);
         if (!revision) {
-            co_return error(c, kKieInvalidParams, "revision must be an int64");
+            co_return error(kKieInvalidParams, "revision must be an int64");
         }
     }
     std::optional<std::chrono::nanoseconds> wait;
     if (auto text = c.query("wait")) {
         wait = config::parse_go_duration(*text);
         if (!wait || *wait > std::chrono::minutes(5)) {
-            co_return error(c, kKieObserveEvent, "wait must be a duration of at most 5m");
+            co_return error(kKieObserveEvent, "wait must be a duration of at most 5m");
         }
         if (!q.key.empty()) {
-            co_return error(c, kKieInvalidParams, "wait cannot be combined with key");
+            co_return error(kKieInvalidParams, "wait cannot be combined with key");
         }
     }
     const auto project = c.param("project");
     const auto respond = [&] {
         auto [body, rev] = store_.list(kDomain, project, q);
-        HttpReply reply = json_reply(c, body);
-        reply.response.set("X-Kie-Revision", std::to_string(rev));
+        Reply reply = json_reply(body);
+        reply.set_header("X-Kie-Revision", std::to_string(rev));
         return reply;
     };
     const auto not_modified = [&](std::int64_t rev) {
-        HttpReply reply = net::make_response(c.request(), http::status::not_modified, {}, {});
-        reply.response.set("X-Kie-Revision", std::to_string(rev));
+        Reply reply = Reply::empty(net::status::not_modified);
+        reply.set_header("X-Kie-Revision", std::to_string(rev));
         return reply;
     };
     if (!wait) {

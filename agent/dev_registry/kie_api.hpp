@@ -16,10 +16,10 @@ class KieApi {
     void install(net::HttpRouter& router);
 
   private:
-    net::HttpReply create(net::RouteContext& c);
-    net::HttpReply update(net::RouteContext& c);
-    net::HttpReply remove_many(net::RouteContext& c);
-    asio::awaitable<net::HttpReply> list(net::RouteContext& c);
+    net::Reply create(net::RouteContext& c);
+    net::Reply update(net::RouteContext& c);
+    net::Reply remove_many(net::RouteContext& c);
+    asio::awaitable<net::Reply> list(net::RouteContext& c);
 
     KieStore& store_;
     const std::chrono::milliseconds max_wait_;

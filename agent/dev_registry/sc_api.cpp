@@ -12,17 +12,12 @@
 
 namespace scagent::dev_registry {
 
-namespace http = net::http;
-using net::HttpReply;
+using net::Reply;
 using net::RouteContext;
 
 namespace {
 
 using runtime::kNoThrow;
-
-HttpReply error(const RouteContext& c, const ApiError& e) {
-    return sc_error(c.request(), e);
-}
 
 template <typename T>
 const ApiError* error_of(const Result<T>& r) {
@@ -31,26 +26,26 @@ const ApiError* error_of(const Result<T>& r) {
 
 /// Reads the JSON body or produces the 400001 to send.
 Result<Json> body_of(const RouteContext& c) {
-    return parse_body(c.request().body());
+    return parse_body(c.body());
 }
 
 /// Found instances as `{"instances":[...]}` (or `{}`), 304 on a matching `rev`, and the
 /// revision header either way (spec §1.4.7).
-HttpReply found_reply(const RouteContext& c, const RegistryStore::Found& found, bool one) {
-    net::HttpResponse res;
+Reply found_reply(const RouteContext& c, const RegistryStore::Found& found, bool one) {
+    Reply reply;
     if (c.query("rev").value_or("") == found.revision) {
-        res = net::make_response(c.request(), http::status::not_modified, {}, {});
+        reply = Reply::empty(net::status::not_modified);
     } else if (one) {
-        res = sc_json(c.request(), OrderedJson{{"instance", found.instances.at(0)}});
+        reply = sc_json(OrderedJson{{"instance", found.instances.at(0)}});
     } else {
         OrderedJson body = OrderedJson::object();
         if (!found.instances.empty()) {
             body["instances"] = found.instances;
         }
-        res = sc_json(c.request(), body);
+        reply = sc_json(body);
     }
-    res.set("X-Resource-Revision", found.revision);
-    return res;
+    reply.set_header("X-Resource-Revision", found.revision);
+    return reply;
 }
 
 /// The reader half of a watch session: answers pings, notices the close, then wakes the writer.
@@ -73,13 +68,12 @@ std::string tenant_of(const RouteContext& c) {
            (project.empty() ? std::string("default") : project);
 }
 
-net::HttpResponse sc_json(const net::HttpRequest& req, const OrderedJson& body) {
-    return net::make_response(req, http::status::ok, body.dump(),
-                              "application/json; charset=UTF-8");
+Reply sc_json(const OrderedJson& body) {
+    return Reply(net::status::ok, body.dump(), "application/json; charset=UTF-8");
 }
 
-net::HttpResponse sc_empty(const net::HttpRequest& req) {
-    return net::make_response(req, http::status::ok, {}, "text/plain; charset=UTF-8");
+Reply sc_empty() {
+    return Reply::text(net::status::ok, {});
 }
 
 ScApi::ScApi(RegistryStore& store, WatchHub& hub, std::chrono::milliseconds watch_ping_interval,
@@ -87,25 +81,24 @@ ScApi::ScApi(RegistryStore& store, WatchHub& hub, std::chrono::milliseconds watc
     : store_(store), hub_(hub), ping_interval_(watch_ping_interval), version_(std::move(version)) {}
 
 void ScApi::install(net::HttpRouter& router) {
-    using V = http::verb;
+    using V = net::Method;
     const std::string base = "/v4/{project}/registry";
     const std::string svc = base + "/microservices/{serviceId}";
     const std::string inst = svc + "/instances/{instanceId}";
-    const auto sync = [this](HttpReply (ScApi::*fn)(RouteContext&)) {
+    const auto sync = [this](Reply (ScApi::*fn)(RouteContext&)) {
         return net::sync_route([this, fn](RouteContext& c) { return (this->*fn)(c); });
     };
     router.add(V::post, base + "/microservices", sync(&ScApi::create_service));
-    router.add(V::get, base + "/microservices",
-               net::sync_route([this](RouteContext& c) -> HttpReply {
-                   return sc_json(c.request(), store_.list_services(tenant_of(c)));
+    router.add(V::get, base + "/microservices", net::sync_route([this](RouteContext& c) -> Reply {
+                   return sc_json(store_.list_services(tenant_of(c)));
                }));
     router.add(V::get, base + "/existence", sync(&ScApi::existence));
-    router.add(V::get, svc, net::sync_route([this](RouteContext& c) -> HttpReply {
+    router.add(V::get, svc, net::sync_route([this](RouteContext& c) -> Reply {
                    auto r = store_.get_service(tenant_of(c), c.param("serviceId"));
                    if (auto e = error_of(r)) {
-                       return error(c, *e);
+                       return sc_error(*e);
                    }
-                   return sc_json(c.request(), std::get<OrderedJson>(r));
+                   return sc_json(std::get<OrderedJson>(r));
                }));
     router.add(V::delete_, svc, sync(&ScApi::delete_service));
     router.add(V::put, svc + "/properties", sync(&ScApi::put_service_properties));
@@ -114,131 +107,131 @@ void ScApi::install(net::HttpRouter& router) {
                net::sync_route([this](RouteContext& c) { return get_instances(c, false); }));
     router.add(V::get, inst,
                net::sync_route([this](RouteContext& c) { return get_instances(c, true); }));
-    router.add(V::delete_, inst, net::sync_route([this](RouteContext& c) -> HttpReply {
+    router.add(V::delete_, inst, net::sync_route([this](RouteContext& c) -> Reply {
                    auto r =
                        store_.deregister(tenant_of(c), c.param("serviceId"), c.param("instanceId"));
                    if (auto e = error_of(r)) {
-                       return error(c, *e);
+                       return sc_error(*e);
                    }
-                   return sc_empty(c.request());
+                   return sc_empty();
                }));
-    router.add(V::put, inst + "/heartbeat", net::sync_route([this](RouteContext& c) -> HttpReply {
+    router.add(V::put, inst + "/heartbeat", net::sync_route([this](RouteContext& c) -> Reply {
                    auto r =
                        store_.heartbeat(tenant_of(c), c.param("serviceId"), c.param("instanceId"));
                    if (auto e = error_of(r)) {
-                       return error(c, *e);
+                       return sc_error(*e);
                    }
-                   return sc_empty(c.request());
+                   return sc_empty();
                }));
     router.add(V::put, inst + "/status", sync(&ScApi::set_status));
     router.add(V::put, inst + "/properties", sync(&ScApi::put_instance_properties));
-    router.add(V::put, base + "/heartbeats", net::sync_route([this](RouteContext& c) -> HttpReply {
+    router.add(V::put, base + "/heartbeats", net::sync_route([this](RouteContext& c) -> Reply {
                    auto body = body_of(c);
                    if (auto e = error_of(body)) {
-                       return error(c, *e);
+                       return sc_error(*e);
                    }
                    auto r = store_.heartbeat_many(tenant_of(c), std::get<Json>(body));
                    if (auto e = error_of(r)) {
-                       return error(c, *e);
+                       return sc_error(*e);
                    }
-                   return sc_json(c.request(), std::get<OrderedJson>(r));
+                   return sc_json(std::get<OrderedJson>(r));
                }));
     router.add(V::get, base + "/instances", sync(&ScApi::find));
     router.add(V::post, base + "/instances/action", sync(&ScApi::batch_find));
-    router.add(V::get, svc + "/providers", net::sync_route([this](RouteContext& c) -> HttpReply {
+    router.add(V::get, svc + "/providers", net::sync_route([this](RouteContext& c) -> Reply {
                    auto r = store_.providers(tenant_of(c), c.param("serviceId"));
                    if (auto e = error_of(r)) {
-                       return error(c, *e);
+                       return sc_error(*e);
                    }
-                   return sc_json(c.request(), std::get<OrderedJson>(r));
+                   return sc_json(std::get<OrderedJson>(r));
                }));
     router.add(V::get, svc + "/watcher", sync(&ScApi::watch));
-    router.add(V::get, base + "/health", net::sync_route([this](RouteContext& c) -> HttpReply {
-                   return sc_json(c.request(), store_.self_instances());
+    router.add(V::get, base + "/health", net::sync_route([this](RouteContext&) -> Reply {
+                   return sc_json(store_.self_instances());
                }));
     // Probed by java-chassis; not in Apache SC (spec §7), answered 200 so JC keeps the address.
     router.add(V::get, base + "/health/readiness",
-               net::sync_route([](RouteContext& c) -> HttpReply { return sc_empty(c.request()); }));
-    router.add(V::get, base + "/version", net::sync_route([this](RouteContext& c) -> HttpReply {
+               net::sync_route([](RouteContext&) -> Reply { return sc_empty(); }));
+    router.add(V::get, base + "/version", net::sync_route([this](RouteContext&) -> Reply {
                    OrderedJson v{{"version", version_}, {"buildTag", "sc-agent-dev-registry"},
                                  {"goVersion", "none"}, {"os", "linux"},
                                  {"arch", "amd64"},     {"apiVersion", "4.0.0"}};
-                   return sc_json(c.request(), v);
+                   return sc_json(v);
                }));
 }
 
-HttpReply ScApi::create_service(RouteContext& c) {
+Reply ScApi::create_service(RouteContext& c) {
     auto body = body_of(c);
     if (auto e = error_of(body)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
     auto r = store_.create_service(tenant_of(c), std::get<Json>(body));
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
-    return sc_json(c.request(), OrderedJson{{"serviceId", std::get<std::string>(r)}});
+    return sc_json(OrderedJson{{"serviceId", std::get<std::string>(r)}});
 }
 
-HttpReply ScApi::existence(RouteContext& c) {
+Reply ScApi::existence(RouteContext& c) {
     const auto type = c.query("type").value_or("");
     if (type != "microservice") {
-        return error(c, ApiError{kInvalidParams, "type must be microservice"});
+        return sc_error(ApiError{kInvalidParams, "type must be microservice"});
     }
     const auto app = c.query("appId").value_or("");
     const auto name = c.query("serviceName").value_or("");
     const auto version = c.query("version").value_or("");
     const auto env = c.query("env").value_or("");
     if (auto e = validate_existence(app, name, version, env)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
     auto r = store_.exist_service(tenant_of(c), env, app, name, version);
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
-    return sc_json(c.request(), OrderedJson{{"serviceId", std::get<std::string>(r)}});
+    return sc_json(OrderedJson{{"serviceId", std::get<std::string>(r)}});
 }
 
-HttpReply ScApi::delete_service(RouteContext& c) {
+Reply ScApi::delete_service(RouteContext& c) {
     const auto force_text = c.query("force").value_or("false");
     bool force = false;
     if (force_text == "true" || force_text == "1") {
         force = true;
     } else if (force_text != "false" && force_text != "0" && !force_text.empty()) {
-        return error(c, ApiError{kInvalidParams, "force must be true, false, 1 or 0"});
+        return sc_error(ApiError{kInvalidParams, "force must be true, false, 1 or 0"});
     }
     auto r = store_.delete_service(tenant_of(c), c.param("serviceId"), force);
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
-    return sc_empty(c.request());
+    return sc_empty();
 }
 
-HttpReply ScApi::put_service_properties(RouteContext& c) {
+Reply ScApi::put_service_properties(RouteContext& c) {
     auto body = body_of(c);
     if (auto e = error_of(body)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
     auto r =
         store_.put_service_properties(tenant_of(c), c.param("serviceId"), std::get<Json>(body));
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
-    return sc_empty(c.request());
+    return sc_empty();
 }
 
-HttpReply ScApi::register_instance(RouteContext& c) {
+Reply ScApi::register_instance(RouteContext& c) {
     auto body = body_of(c);
     if (auto e = error_of(body)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
     auto r = store_.register_instance(tenant_of(c), c.param("serviceId"), std::get<Json>(body));
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
-    return sc_json(c.request(), OrderedJson{{"instanceId", std::get<std::string>(r)}});
+    return sc_json(OrderedJson{{"instanceId", std::get<std::string>(r)}});
 }
 
-HttpReply ScApi::find(RouteContext& c) {
+Reply ScApi::find(RouteContext& c) {
     RegistryStore::FindQuery q;
     q.app = c.query("appId").value_or("");
     q.name = c.query("serviceName").value_or("");
@@ -254,66 +247,66 @@ HttpReply ScApi::find(RouteContext& c) {
     }
     auto r = store_.find(tenant_of(c), q);
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
     return found_reply(c, std::get<RegistryStore::Found>(r), false);
 }
 
-HttpReply ScApi::get_instances(RouteContext& c, bool one) {
+Reply ScApi::get_instances(RouteContext& c, bool one) {
     const auto consumer = c.header("X-ConsumerId");
     auto r = one ? store_.get_instance(tenant_of(c), c.param("serviceId"), c.param("instanceId"),
                                        consumer)
                  : store_.get_instances(tenant_of(c), c.param("serviceId"), consumer);
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
     return found_reply(c, std::get<RegistryStore::Found>(r), one);
 }
 
-HttpReply ScApi::batch_find(RouteContext& c) {
+Reply ScApi::batch_find(RouteContext& c) {
     if (c.query("type").value_or("") != "query") {
-        return error(c, ApiError{kInvalidParams, "type must be query"});
+        return sc_error(ApiError{kInvalidParams, "type must be query"});
     }
     auto body = body_of(c);
     if (auto e = error_of(body)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
     auto r = store_.batch_find(tenant_of(c), c.header("X-ConsumerId"), std::get<Json>(body));
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
-    return sc_json(c.request(), std::get<OrderedJson>(r));
+    return sc_json(std::get<OrderedJson>(r));
 }
 
-HttpReply ScApi::set_status(RouteContext& c) {
+Reply ScApi::set_status(RouteContext& c) {
     auto r = store_.set_status(tenant_of(c), c.param("serviceId"), c.param("instanceId"),
                                c.query("value").value_or(""));
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
-    return sc_empty(c.request());
+    return sc_empty();
 }
 
-HttpReply ScApi::put_instance_properties(RouteContext& c) {
+Reply ScApi::put_instance_properties(RouteContext& c) {
     auto body = body_of(c);
     if (auto e = error_of(body)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
     auto r = store_.put_instance_properties(tenant_of(c), c.param("serviceId"),
                                             c.param("instanceId"), std::get<Json>(body));
     if (auto e = error_of(r)) {
-        return error(c, *e);
+        return sc_error(*e);
     }
-    return sc_empty(c.request());
+    return sc_empty();
 }
 
-HttpReply ScApi::watch(RouteContext& c) {
-    if (!net::is_websocket_upgrade(c.request())) {
-        return error(c, ApiError{kInvalidParams, "the watcher needs a websocket upgrade"});
+Reply ScApi::watch(RouteContext& c) {
+    if (!c.is_websocket_upgrade()) {
+        return sc_error(ApiError{kInvalidParams, "the watcher needs a websocket upgrade"});
     }
     const auto tenant = tenant_of(c);
     const auto sid = c.param("serviceId");
-    HttpReply reply;
+    Reply reply;
     reply.websocket = [this, key = consumer_key(tenant, sid),
                        exists = store_.service_exists(tenant, sid)](auto ws) {
         return run_watch(std::move(ws), key, exists);

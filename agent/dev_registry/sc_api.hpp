@@ -20,17 +20,17 @@ class ScApi {
     void install(net::HttpRouter& router);
 
   private:
-    net::HttpReply create_service(net::RouteContext& c);
-    net::HttpReply existence(net::RouteContext& c);
-    net::HttpReply delete_service(net::RouteContext& c);
-    net::HttpReply put_service_properties(net::RouteContext& c);
-    net::HttpReply register_instance(net::RouteContext& c);
-    net::HttpReply find(net::RouteContext& c);
-    net::HttpReply get_instances(net::RouteContext& c, bool one);
-    net::HttpReply batch_find(net::RouteContext& c);
-    net::HttpReply set_status(net::RouteContext& c);
-    net::HttpReply put_instance_properties(net::RouteContext& c);
-    net::HttpReply watch(net::RouteContext& c);
+    net::Reply create_service(net::RouteContext& c);
+    net::Reply existence(net::RouteContext& c);
+    net::Reply delete_service(net::RouteContext& c);
+    net::Reply put_service_properties(net::RouteContext& c);
+    net::Reply register_instance(net::RouteContext& c);
+    net::Reply find(net::RouteContext& c);
+    net::Reply get_instances(net::RouteContext& c, bool one);
+    net::Reply batch_find(net::RouteContext& c);
+    net::Reply set_status(net::RouteContext& c);
+    net::Reply put_instance_properties(net::RouteContext& c);
+    net::Reply watch(net::RouteContext& c);
     asio::awaitable<void> run_watch(std::shared_ptr<net::WebSocketConnection> ws, std::string key,
                                     bool exists);
 
@@ -42,8 +42,8 @@ class ScApi {
 
 /// "domain/project": X-Domain-Name (default "default") and the {project} path parameter.
 std::string tenant_of(const net::RouteContext& c);
-net::HttpResponse sc_json(const net::HttpRequest& req, const OrderedJson& body);
+net::Reply sc_json(const OrderedJson& body);
 /// A bodyless 200: empty body, text/plain (spec §1.1).
-net::HttpResponse sc_empty(const net::HttpRequest& req);
+net::Reply sc_empty();
 
 }  // namespace scagent::dev_registry

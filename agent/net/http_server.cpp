@@ -339,6 +339,9 @@ void HttpServer::State::begin_stop(std::chrono::milliseconds grace) {
 HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler)
     : state_(std::make_shared<State>(ioc, std::move(options), std::move(handler))) {}
 
+HttpServer::HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpRouter& router)
+    : HttpServer(ioc, std::move(options), router_handler(router)) {}
+
 HttpServer::~HttpServer() {
     asio::post(state_->strand,
                [state = state_] { state->begin_stop(std::chrono::milliseconds(0)); });
@@ -424,18 +427,6 @@ tcp::endpoint resolve_listen_address(asio::io_context& ioc, const std::string& l
         throw std::invalid_argument("listen address '" + listen + "': cannot resolve host");
     }
     return results.begin()->endpoint();
-}
-
-HttpResponse make_response(const HttpRequest& req, http::status status, std::string body,
-                           std::string_view content_type) {
-    HttpResponse res{status, req.version()};
-    if (!content_type.empty()) {
-        res.set(http::field::content_type, content_type);
-    }
-    res.keep_alive(req.keep_alive());
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
 }
 
 }  // namespace scagent::net

@@ -34,6 +34,8 @@ struct HttpServerOptions {
 class HttpServer {
   public:
     HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpHandler handler);
+    /// Serves `router`, which must outlive the server.
+    HttpServer(asio::io_context& ioc, HttpServerOptions options, HttpRouter& router);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

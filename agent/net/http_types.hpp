@@ -1,13 +1,15 @@
 #pragma once
 
+// The server side of HTTP: Beast's request and response. Route handlers never see these; they
+// take a RouteContext and answer a Reply (route_types.hpp).
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <functional>
-#include <memory>
-#include <string>
-#include <string_view>
+
+#include "agent/net/route_types.hpp"
 
 namespace scagent::net {
 
@@ -18,13 +20,7 @@ namespace http = beast::http;
 using HttpRequest = http::request<http::string_body>;
 using HttpResponse = http::response<http::string_body>;
 
-class WebSocketConnection;
-
-/// Takes over an upgraded connection after the server has completed the websocket handshake.
-/// It runs on the connection's strand; when it returns the server closes the socket.
-using WebSocketHandler = std::function<asio::awaitable<void>(std::shared_ptr<WebSocketConnection>)>;
-
-/// What a handler produces: a response, or (when `websocket` is set) a request to upgrade.
+/// What a server handler produces: a response, or (when `websocket` is set) a request to upgrade.
 struct HttpReply {
     HttpReply() = default;
     HttpReply(HttpResponse r) : response(std::move(r)) {}  // NOLINT: implicit on purpose
@@ -36,11 +32,13 @@ struct HttpReply {
 /// Called once per request. It may suspend (long polls); an exception becomes a 500.
 using HttpHandler = std::function<asio::awaitable<HttpReply>(HttpRequest&)>;
 
-/// A response with `status`, `content_type` and `body`, keep-alive and version copied from `req`.
-HttpResponse make_response(const HttpRequest& req, http::status status, std::string body,
-                           std::string_view content_type);
-
 /// True when `req` asks for a websocket upgrade.
 bool is_websocket_upgrade(const HttpRequest& req);
+
+class HttpRouter;
+
+/// An HttpHandler that routes each request through `router` and turns the handler's Reply into
+/// the response (http_router.cpp). The router must outlive the server using it.
+HttpHandler router_handler(HttpRouter& router);
 
 }  // namespace scagent::net

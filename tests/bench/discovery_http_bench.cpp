@@ -58,7 +58,7 @@ struct Server {
         api::DiscoveryDefaults defaults;
         defaults.app = kKey.app;
         api::add_discovery_routes(router, discovery, [defaults] { return defaults; });
-        server = std::make_unique<net::HttpServer>(ioc, net::HttpServerOptions{}, router.handler());
+        server = std::make_unique<net::HttpServer>(ioc, net::HttpServerOptions{}, router);
         server->start();
         thread = std::thread([this] { ioc.run(); });
     }

@@ -20,10 +20,14 @@ namespace {
 
 using test::HttpTestClient;
 
-asio::awaitable<HttpReply> slow_reply(HttpRequest& req, std::chrono::milliseconds delay) {
+Reply plain(std::string body) {
+    return Reply(status::ok, std::move(body), "text/plain");
+}
+
+asio::awaitable<Reply> slow_reply(std::chrono::milliseconds delay) {
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    co_return make_response(req, http::status::ok, "slow", "text/plain");
+    co_return plain("slow");
 }
 
 asio::awaitable<void> echo(std::shared_ptr<WebSocketConnection> ws) {
@@ -38,31 +42,43 @@ asio::awaitable<void> echo(std::shared_ptr<WebSocketConnection> ws) {
 class HttpServerTest : public ::testing::Test {
   protected:
     void start(HttpServerOptions options = {}) {
-        router_.add(http::verb::get, "/hello/{name}", sync_route([](RouteContext& c) -> HttpReply {
-                        return make_response(
-                            c.request(), http::status::ok,
-                            "hi " + c.param("name") + " " + c.query("x").value_or("-"),
-                            "text/plain");
+        router_.add(Method::get, "/hello/{name}", sync_route([](RouteContext& c) {
+                        return plain("hi " + c.param("name") + " " + c.query("x").value_or("-"));
                     }));
-        router_.add(http::verb::post, "/echo", sync_route([](RouteContext& c) -> HttpReply {
-                        return make_response(c.request(), http::status::ok, c.request().body(),
-                                             "text/plain");
-                    }));
-        router_.add(http::verb::get, "/throw", sync_route([](RouteContext&) -> HttpReply {
-                        throw std::runtime_error("boom");
-                    }));
-        router_.add(http::verb::get, "/slow", [this](RouteContext& c) {
+        router_.add(Method::post, "/echo",
+                    sync_route([](RouteContext& c) { return plain(c.body()); }));
+        router_.add(Method::get, "/throw",
+                    sync_route([](RouteContext&) -> Reply { throw std::runtime_error("boom"); }));
+        router_.add(Method::get, "/slow", [this](RouteContext&) {
             ++slow_started_;
-            return slow_reply(c.request(), std::chrono::milliseconds(300));
+            return slow_reply(std::chrono::milliseconds(300));
         });
-        router_.add(http::verb::get, "/ws", sync_route([](RouteContext&) -> HttpReply {
-                        HttpReply reply;
+        router_.add(Method::get, "/ws", sync_route([](RouteContext&) {
+                        Reply reply;
                         reply.websocket = [](std::shared_ptr<WebSocketConnection> ws) {
                             return echo(ws);
                         };
                         return reply;
                     }));
-        server_ = std::make_unique<HttpServer>(ioc_, options, router_.handler());
+        router_.add(Method::patch, "/inspect/{id}", sync_route([](RouteContext& c) {
+                        std::string text = std::string(to_string(c.method())) + "|" +
+                                           std::string(c.method_name()) + "|" +
+                                           std::string(c.path()) + "|" +
+                                           std::string(c.raw_query()) + "|" + c.param("id") + "|" +
+                                           c.header("x-mixed-CASE") + "|" + c.body() + "|" +
+                                           (c.is_websocket_upgrade() ? "ws" : "http");
+                        for (const auto& a : c.query_all("a")) {
+                            text += "|" + a;
+                        }
+                        auto reply = Reply::json(status::ok, std::move(text));
+                        reply.set_header("ETag", "\"1\"");
+                        reply.set_header("X-Sc-Extra", "yes");
+                        reply.set_header("etag", "\"2\"");  // replaces ETag
+                        return reply;
+                    }));
+        router_.add(Method::delete_, "/empty",
+                    sync_route([](RouteContext&) { return Reply::empty(status::no_content); }));
+        server_ = std::make_unique<HttpServer>(ioc_, options, router_);
         server_->start();
         thread_ = std::thread([this] { ioc_.run(); });
     }
@@ -110,11 +126,67 @@ TEST_F(HttpServerTest, PlusInTheQueryStaysAPlusWhenTheRouterSaysSo) {
 TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405) {
     start();
     HttpTestClient client("127.0.0.1", server_->port());
-    EXPECT_EQ(client.get("/nope").status, 404u);
+    const auto not_found = client.get("/nope");
+    EXPECT_EQ(not_found.status, 404u);
+    EXPECT_EQ(not_found.body, "Not Found\n");
+    EXPECT_EQ(not_found.header("content-type"), "text/plain; charset=UTF-8");
     EXPECT_EQ(client.put("/hello/bob").status, 405u);
     auto counts = router_.counts();
     EXPECT_EQ(counts["(unmatched)"].by_status[404], 1u);
     EXPECT_EQ(counts["(unmatched)"].by_status[405], 1u);
+}
+
+TEST_F(HttpServerTest, RouteContextShowsTheRequestAndReplyHeadersReachTheClient) {
+    start();
+    HttpTestClient client("127.0.0.1", server_->port());
+    auto r = client.request(http::verb::patch, "/inspect/7?a=1&b=x&a=2%203", "payload",
+                            {{"X-Mixed-Case", "v"}});
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, "PATCH|PATCH|/inspect/7|a=1&b=x&a=2%203|7|v|payload|http|1|2 3");
+    EXPECT_EQ(r.header("content-type"), "application/json");
+    EXPECT_EQ(r.header("etag"), "\"2\"");
+    EXPECT_EQ(r.header("x-sc-extra"), "yes");
+    EXPECT_EQ(r.header("content-length"), std::to_string(r.body.size()));
+
+    auto empty = client.del("/empty");
+    EXPECT_EQ(empty.status, 204u);
+    EXPECT_EQ(empty.body, "");
+    EXPECT_EQ(empty.headers.count("content-type"), 0u);
+    EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST_F(HttpServerTest, GuardAnswersBeforeRoutingAndErrorReplyReplacesThe500) {
+    router_.set_guard([](const RouteContext& c) -> std::optional<Reply> {
+        if (c.header("X-Block").empty()) {
+            return std::nullopt;
+        }
+        return Reply::text(403, "blocked " + std::string(c.path()) + "\n");
+    });
+    router_.set_error_reply([](const RouteContext& c, const std::exception& e) {
+        return Reply::json(status::service_unavailable,
+                           std::string(e.what()) + " at " + std::string(c.target()));
+    });
+    start();
+    HttpTestClient client("127.0.0.1", server_->port());
+    auto blocked = client.get("/nope?x=1", {{"X-Block", "1"}});
+    EXPECT_EQ(blocked.status, 403u);
+    EXPECT_EQ(blocked.body, "blocked /nope\n");
+    auto thrown = client.get("/throw?y");
+    EXPECT_EQ(thrown.status, 503u);
+    EXPECT_EQ(thrown.body, "boom at /throw?y");
+    EXPECT_EQ(thrown.header("content-type"), "application/json");
+    EXPECT_EQ(client.get("/hello/x").status, 200u);
+    EXPECT_EQ(client.connections_opened(), 1);  // both were ordinary answers
+    const auto counts = router_.counts();
+    EXPECT_EQ(counts.count("(unmatched)"), 0u);
+    EXPECT_EQ(counts.count("GET /throw"), 0u);
+    EXPECT_EQ(counts.at("GET /hello/{name}").requests, 1u);
+}
+
+TEST(HttpRouter, RoutesNeedANamedMethod) {
+    HttpRouter router;
+    EXPECT_THROW(router.add(Method::other, "/x", sync_route([](RouteContext&) { return Reply{}; })),
+                 std::invalid_argument);
 }
 
 TEST_F(HttpServerTest, HandlerExceptionIs500AndServerKeepsServing) {
@@ -210,11 +282,11 @@ TEST(ResolveListenAddress, ParsesForms) {
 TEST(HttpServerBind, AddressInUseIsAnErrorNamingTheAddress) {
     asio::io_context ioc;
     HttpRouter router;
-    HttpServer first(ioc, {}, router.handler());
+    HttpServer first(ioc, {}, router);
     first.start();
     HttpServerOptions options;
     options.listen = "127.0.0.1:" + std::to_string(first.port());
-    HttpServer second(ioc, options, router.handler());
+    HttpServer second(ioc, options, router);
     try {
         second.start();
         FAIL() << "bind should fail";
