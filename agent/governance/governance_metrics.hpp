@@ -4,6 +4,7 @@
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 
+#include <cstdint>
 #include <string_view>
 
 #include "metrics/metrics_registry.hpp"
@@ -30,6 +31,9 @@ class GovernanceMetrics {
   private:
     prometheus::Family<prometheus::Gauge>& items_;
     prometheus::Family<prometheus::Counter>& actions_;
+    /// Tells this instance's entries apart in the per-thread counter caches (an address could
+    /// be reused by a later instance; an id is not).
+    const std::uint64_t id_;
 };
 
 }  // namespace scagent::governance

@@ -277,7 +277,8 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         UpstreamConnectionPtr connection;
         {
             auto host = chosen->host;
-            auto acquired = co_await loop.pool.acquire(std::move(host), chosen->port);
+            auto* gauge = meters.connections;
+            auto acquired = co_await loop.pool.acquire(std::move(host), chosen->port, gauge);
             if (!acquired) {
                 result = {Ended::kConnectFailed, 0, false, "connect"};
                 if (acquired.error().kind == net::TransportErrorKind::timeout) {

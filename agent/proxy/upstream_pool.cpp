@@ -1,21 +1,39 @@
 #include "agent/proxy/upstream_pool.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/asio/this_coro.hpp>
+
+#include <cerrno>
 
 #include "agent/net/connect.hpp"
 
 namespace scagent::proxy {
+namespace {
 
-UpstreamPool::UpstreamPool(UpstreamPoolOptions options, plugins::Clock& clock,
-                           OpenObserver observer)
-    : options_(options), clock_(clock), observer_(std::move(observer)) {}
+/// True when an idle connection can carry another call: the server has neither closed it nor
+/// sent anything unasked. One non-blocking peek; it catches most of the "server closed the
+/// idle connection" races before a request is written into them.
+bool still_idle(boost::asio::ip::tcp::socket& socket) {
+    if (!socket.is_open()) {
+        return false;
+    }
+    char byte = 0;
+    const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+UpstreamPool::UpstreamPool(UpstreamPoolOptions options, plugins::Clock& clock)
+    : options_(options), clock_(clock) {}
 
 UpstreamPool::~UpstreamPool() {
     close_idle();
 }
 
 boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> UpstreamPool::acquire(
-    std::string host, std::uint16_t port) {
+    std::string host, std::uint16_t port, prometheus::Gauge* gauge) {
     std::string key = host;
     key.append(":").append(std::to_string(port));
     auto& endpoint = endpoints_[key];
@@ -23,18 +41,20 @@ boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> UpstreamPool
     while (!endpoint.idle.empty()) {
         auto connection = std::move(endpoint.idle.front());
         endpoint.idle.pop_front();
-        // Older ones first would be the wrong way round: the front is the freshest, so once it
-        // is too old every other one is too.
         if (now - connection->idle_since < options_.idle_timeout &&
-            connection->stream.socket().is_open()) {
+            still_idle(connection->stream.socket())) {
             connection->reused = true;
             co_return connection;
         }
+        const bool expired = now - connection->idle_since >= options_.idle_timeout;
         discard(std::move(connection));
-        for (auto& stale : endpoint.idle) {
-            discard(std::move(stale));
+        if (expired) {
+            // The front is the freshest: once it is too old, every other one is too.
+            for (auto& stale : endpoint.idle) {
+                discard(std::move(stale));
+            }
+            endpoint.idle.clear();
         }
-        endpoint.idle.clear();
     }
     if (endpoint.open >= options_.max_per_endpoint) {
         co_return net::make_transport_error(
@@ -44,9 +64,6 @@ boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> UpstreamPool
     ++endpoint.open;
     ++open_total_;
     ++opened_;
-    if (observer_) {
-        observer_(+1);
-    }
     net::Origin origin;
     origin.valid = true;
     origin.host = std::move(host);
@@ -56,11 +73,15 @@ boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> UpstreamPool
     // `endpoint` may have been rehashed away while connecting: look it up again.
     auto& after = endpoints_[key];
     if (!stream) {
-        closed(after);
+        closed(after, nullptr);
         co_return stream.error();
     }
     auto connection = std::make_unique<UpstreamConnection>(std::move(*stream));
     connection->endpoint = std::move(key);
+    connection->gauge = gauge;
+    if (gauge != nullptr) {
+        gauge->Increment();
+    }
     co_return connection;
 }
 
@@ -78,7 +99,7 @@ void UpstreamPool::discard(UpstreamConnectionPtr connection) {
     boost::system::error_code ignored;
     connection->stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     connection->stream.socket().close(ignored);
-    closed(endpoints_[connection->endpoint]);
+    closed(endpoints_[connection->endpoint], connection.get());
 }
 
 void UpstreamPool::close_idle() {
@@ -88,18 +109,19 @@ void UpstreamPool::close_idle() {
             endpoint.idle.pop_front();
             boost::system::error_code ignored;
             connection->stream.socket().close(ignored);
-            closed(endpoint);
+            closed(endpoint, connection.get());
         }
     }
 }
 
-void UpstreamPool::closed(Endpoint& endpoint) {
+void UpstreamPool::closed(Endpoint& endpoint, UpstreamConnection* connection) {
     if (endpoint.open > 0) {
         --endpoint.open;
         --open_total_;
-        if (observer_) {
-            observer_(-1);
-        }
+    }
+    if (connection != nullptr && connection->gauge != nullptr) {
+        connection->gauge->Decrement();
+        connection->gauge = nullptr;
     }
 }
 

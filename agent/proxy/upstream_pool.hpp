@@ -4,10 +4,12 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include <prometheus/gauge.h>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,6 +38,9 @@ struct UpstreamConnection {
     /// closed it while idle (the "503 UC" race), not a dead instance.
     bool reused = false;
     std::chrono::steady_clock::time_point idle_since{};
+    /// The open-connections gauge of the service it serves (sc_agent_proxy_upstream_connections);
+    /// may be null.
+    prometheus::Gauge* gauge = nullptr;
 };
 
 using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
@@ -47,18 +52,16 @@ using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
 /// lock. Only endpoints of discovered instances are passed in (the forwarder's job).
 class UpstreamPool {
   public:
-    /// Told when connections open (+1) and close (-1), for the connections gauge.
-    using OpenObserver = std::function<void(int delta)>;
-
-    UpstreamPool(UpstreamPoolOptions options, plugins::Clock& clock, OpenObserver observer = {});
+    UpstreamPool(UpstreamPoolOptions options, plugins::Clock& clock);
     ~UpstreamPool();
     UpstreamPool(const UpstreamPool&) = delete;
     UpstreamPool& operator=(const UpstreamPool&) = delete;
 
-    /// A reusable idle connection to host:port, else a new one (connect_timeout). Fails with
-    /// `network` when the endpoint already has max_per_endpoint connections open.
-    boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> acquire(std::string host,
-                                                                                std::uint16_t port);
+    /// A reusable idle connection to host:port, else a new one (connect_timeout) counted in
+    /// `gauge` while open. Fails with `network` when the endpoint already has
+    /// max_per_endpoint connections open.
+    boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> acquire(
+        std::string host, std::uint16_t port, prometheus::Gauge* gauge);
     /// Keeps a connection whose last exchange ended cleanly with keep-alive.
     void release(UpstreamConnectionPtr connection);
     /// Closes a connection that cannot be reused.
@@ -76,11 +79,10 @@ class UpstreamPool {
         std::size_t open = 0;
     };
 
-    void closed(Endpoint& endpoint);
+    void closed(Endpoint& endpoint, UpstreamConnection* connection);
 
     UpstreamPoolOptions options_;
     plugins::Clock& clock_;
-    OpenObserver observer_;
     std::unordered_map<std::string, Endpoint> endpoints_;
     std::size_t open_total_ = 0;
     std::atomic<std::uint64_t> opened_{0};  // read by other threads (tests, stats)

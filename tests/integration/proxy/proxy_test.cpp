@@ -3,6 +3,7 @@
 // agent's own error answers.
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
@@ -65,6 +66,122 @@ std::uint16_t dead_port() {
     boost::asio::io_context ioc;
     const auto origin = testing::dead_origin(ioc);
     return static_cast<std::uint16_t>(std::stoi(origin.substr(origin.rfind(':') + 1)));
+}
+
+/// A provider that answers every request with `size` bytes of body, written 64 KiB at a time
+/// from one buffer: it never holds the answer in memory, so the test process's memory is the
+/// agent's (and the reader's).
+class StreamingUpstream {
+  public:
+    explicit StreamingUpstream(std::size_t size)
+        : size_(size),
+          acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}),
+          thread_([this] {
+              boost::asio::co_spawn(ioc_, accept(), boost::asio::detached);
+              ioc_.run();
+          }) {}
+    ~StreamingUpstream() {
+        boost::asio::post(ioc_, [this] { ioc_.stop(); });
+        thread_.join();
+    }
+    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  private:
+    boost::asio::awaitable<void> accept() {
+        for (;;) {
+            auto [ec, socket] =
+                co_await acceptor_.async_accept(boost::asio::as_tuple(boost::asio::use_awaitable));
+            if (ec) {
+                co_return;
+            }
+            boost::asio::co_spawn(ioc_, answer(std::move(socket)), boost::asio::detached);
+        }
+    }
+    boost::asio::awaitable<void> answer(boost::asio::ip::tcp::socket socket) {
+        const auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
+        std::string head;
+        auto [read_ec, n] = co_await boost::asio::async_read_until(
+            socket, boost::asio::dynamic_buffer(head), "\r\n\r\n", token);
+        if (read_ec) {
+            co_return;
+        }
+        const std::string header =
+            "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(size_) + "\r\n\r\n";
+        co_await boost::asio::async_write(socket, boost::asio::buffer(header), token);
+        const std::string chunk(64 * 1024, 'z');
+        for (std::size_t sent = 0; sent < size_;) {
+            const auto part = std::min(chunk.size(), size_ - sent);
+            auto [ec, written] = co_await boost::asio::async_write(
+                socket, boost::asio::buffer(chunk.data(), part), token);
+            if (ec) {
+                co_return;
+            }
+            sent += written;
+        }
+    }
+
+    std::size_t size_;
+    boost::asio::io_context ioc_{1};
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::thread thread_;
+};
+
+/// A client that sends one request on its own socket and reads the answer when told, counting
+/// and dropping the bytes (nothing kept).
+class DrainingClient {
+  public:
+    DrainingClient(std::uint16_t port, const std::string& target) : socket_(ioc_) {
+        socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+        const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        boost::asio::write(socket_, boost::asio::buffer(request));
+    }
+    /// Reads until the server closes or the answer's Content-Length is complete; the body size.
+    std::size_t read_all() {
+        std::vector<char> buffer(64 * 1024);
+        std::string head;
+        std::size_t body = 0;
+        std::optional<std::size_t> length;
+        for (;;) {
+            boost::system::error_code ec;
+            const auto n = socket_.read_some(boost::asio::buffer(buffer), ec);
+            if (ec) {
+                return body;
+            }
+            if (!length) {
+                head.append(buffer.data(), n);
+                const auto end = head.find("\r\n\r\n");
+                if (end == std::string::npos) {
+                    continue;
+                }
+                const auto at = head.find("Content-Length: ");
+                length = at == std::string::npos
+                             ? 0
+                             : std::stoull(head.substr(at + 16, head.find("\r\n", at) - at - 16));
+                body = head.size() - end - 4;
+            } else {
+                body += n;
+            }
+            if (body >= *length) {
+                return body;
+            }
+        }
+    }
+
+  private:
+    boost::asio::io_context ioc_;
+    boost::asio::ip::tcp::socket socket_;
+};
+
+/// A line of /proc/self/status in bytes ("VmRSS", "VmHWM").
+std::size_t status_bytes(const std::string& field) {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind(field + ":", 0) == 0) {
+            return std::stoull(line.substr(field.size() + 1)) * 1024;
+        }
+    }
+    return 0;
 }
 
 class ProxyTest : public ::testing::Test {
@@ -401,6 +518,47 @@ TEST_F(ProxyTest, AProviderKilledUnderLoadCostsAtMostTheCallsInFlightOnIt) {
     }
     EXPECT_LE(failed.load(), kClients) << "only calls in flight on the killed instance may fail";
     EXPECT_EQ(answered.load() + failed.load(), kClients * kCallsEach);
+}
+
+TEST_F(ProxyTest, AHundredMebibyteAnswerPassesWithoutGrowingTheAgent) {
+    constexpr std::size_t kSize = 100u * 1024 * 1024;
+    StreamingUpstream provider(kSize);
+    registry.add_instance(registry.create_service("orders"), provider.port());
+    auto warm = Upstream::named("warm");
+    registry.add_instance(registry.create_service("warm"), warm->port());
+    auto agent = start_agent();
+    ASSERT_EQ(agent->proxy().get("/warm/up").status, 200);  // threads, buffers, first lookups
+
+    const auto before = status_bytes("VmRSS");
+    DrainingClient client(agent->proxy_ports().at(0), "/orders/big");
+    EXPECT_EQ(client.read_all(), kSize);
+    const auto peak = status_bytes("VmHWM");
+#if defined(__SANITIZE_ADDRESS__)
+    (void)before;
+    (void)peak;  // ASan's quarantine and shadow memory make RSS meaningless here
+#else
+    EXPECT_LT(peak - std::min(peak, before), 16u * 1024 * 1024)
+        << "peak " << peak / 1024 << " KiB, before " << before / 1024 << " KiB";
+#endif
+}
+
+TEST_F(ProxyTest, ASlowReaderDelaysOnlyItself) {
+    StreamingUpstream big(32u * 1024 * 1024);
+    registry.add_instance(registry.create_service("big"), big.port());
+    auto orders = Upstream::named("orders");
+    registry.add_instance(registry.create_service("orders"), orders->port());
+    auto agent = start_agent();
+    ASSERT_EQ(agent->proxy().get("/orders/warm-up").status, 200);
+
+    // The slow client asks for 32 MiB and reads nothing: every buffer on its path fills up.
+    DrainingClient slow(agent->proxy_ports().at(0), "/big/file");
+    auto proxy = agent->proxy();
+    for (int i = 0; i < 20; ++i) {
+        auto response = proxy.get("/orders/x");
+        ASSERT_EQ(response.status, 200)
+            << "call " << i << " while a reader stalls: " << response.error;
+    }
+    EXPECT_EQ(slow.read_all(), 32u * 1024 * 1024);
 }
 
 TEST_F(ProxyTest, AnUnreachableOnlyInstanceGetsUpstreamUnreachable) {
