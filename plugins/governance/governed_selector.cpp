@@ -96,29 +96,42 @@ GovernedSelector::IsolationPtr GovernedSelector::isolation_for(
     const gov::GovernanceSnapshot* snapshot, const plugins::RequestView& request) {
     auto config = snapshot ? snapshot->instance_isolation_for(request) : nullptr;
     auto state = config ? isolations_.obtain(config->meta.name, config) : default_isolation_;
+    const std::string_view name = config ? std::string_view(config->meta.name) : kDefaultIsolationKey;
     std::lock_guard lock(mutex_);
     auto& used = used_isolations_[request.service_name];
-    used.insert_or_assign(config ? config->meta.name : std::string(kDefaultIsolationKey), state);
+    // The common case (the same policy as the last call) writes nothing.
+    if (auto it = used.find(name); it == used.end() || it->second != state) {
+        used.insert_or_assign(std::string(name), state);
+    }
     return state;
 }
 
 std::optional<Instance> GovernedSelector::select(std::string_view service,
                                                  std::span<const Instance> candidates,
-                                                 plugins::RequestView request) {
+                                                 const plugins::RequestView& request) {
     std::vector<const Instance*> pointers;
     pointers.reserve(candidates.size());
     for (const auto& instance : candidates) {
         pointers.push_back(&instance);
     }
-    const Instance* picked = select(service, pointers, std::move(request));
+    const Instance* picked = select(service, pointers, request);
     return picked ? std::optional<Instance>(*picked) : std::nullopt;
 }
 
 const Instance* GovernedSelector::select(std::string_view service,
                                          std::span<const Instance* const> candidates,
-                                         plugins::RequestView request) {
+                                         const plugins::RequestView& request) {
+    if (request.service_name == service) {
+        return select_named(candidates, request);
+    }
+    plugins::RequestView named = request;
+    named.service_name = std::string(service);
+    return select_named(candidates, named);
+}
+
+const Instance* GovernedSelector::select_named(std::span<const Instance* const> candidates,
+                                               const plugins::RequestView& request) {
     const auto snapshot = snapshots_();
-    request.service_name = std::string(service);
 
     plugins::Excluded excluded;
     const auto isolation = isolation_for(snapshot.get(), request);
@@ -150,7 +163,10 @@ const Instance* GovernedSelector::select(std::string_view service,
     auto balancer = balancers_.obtain(balancer_key, config);
     {
         std::lock_guard lock(mutex_);
-        used_balancers_[request.service_name].insert_or_assign(balancer_key, balancer);
+        auto& used = used_balancers_[request.service_name];
+        if (auto it = used.find(balancer_key); it == used.end() || it->second != balancer) {
+            used.insert_or_assign(balancer_key, balancer);
+        }
     }
     for (int attempt = 0; attempt < kMaxPicks; ++attempt) {
         const Instance* picked = balancer->pick(routed_candidates, request, excluded);

@@ -58,15 +58,16 @@ class GovernedSelector {
                      std::uint64_t seed = 0x5eed);
 
     /// One of `candidates` for a call to `service`, or nullptr when route rules or isolation
-    /// leave none. `request.service_name` is set to `service`. The pointer is one of
-    /// `candidates`.
+    /// leave none. The request is matched with `service` as its service name (callers on the
+    /// hot path set `request.service_name` themselves, which saves a copy of the request). The
+    /// pointer is one of `candidates`.
     const plugins::Instance* select(std::string_view service,
                                     std::span<const plugins::Instance* const> candidates,
-                                    plugins::RequestView request);
+                                    const plugins::RequestView& request);
     /// The same over a plain list; returns a copy.
     std::optional<plugins::Instance> select(std::string_view service,
                                             std::span<const plugins::Instance> candidates,
-                                            plugins::RequestView request);
+                                            const plugins::RequestView& request);
 
     /// A call the app made to `instance_id` of `service` ended; feeds instance isolation and
     /// the load balancers of `service` (latency, in-flight count).
@@ -88,6 +89,9 @@ class GovernedSelector {
     std::size_t tracked_instances() const;
 
   private:
+    const plugins::Instance* select_named(std::span<const plugins::Instance* const> candidates,
+                                          const plugins::RequestView& request);
+
     using Isolation = plugins::governance::InstanceIsolation;
     using IsolationPtr = std::shared_ptr<Isolation>;
 
@@ -110,9 +114,11 @@ class GovernedSelector {
     plugins::SeededRng rng_;
     std::uint64_t next_seed_;
     /// service → isolation states its selects used: where its outcomes are recorded.
-    std::map<std::string, std::map<std::string, IsolationPtr>, std::less<>> used_isolations_;
+    std::map<std::string, std::map<std::string, IsolationPtr, std::less<>>, std::less<>>
+        used_isolations_;
     /// service → balancers its selects used (by balancer key): where its outcomes go too.
-    std::map<std::string, std::map<std::string, std::shared_ptr<plugins::lb::LoadBalancer>>,
+    std::map<std::string,
+             std::map<std::string, std::shared_ptr<plugins::lb::LoadBalancer>, std::less<>>,
              std::less<>>
         used_balancers_;
 };
