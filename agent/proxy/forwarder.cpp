@@ -39,6 +39,8 @@ using Parser = http::response_parser<http::buffer_body>;
 constexpr int kConnectRetries = 2;
 /// Body bytes relayed per read/write step; one buffer per call in flight.
 constexpr std::size_t kRelayChunk = 16 * 1024;
+/// An answer head above this is refused (as Beast's default 8 KiB would too, but later).
+constexpr std::uint32_t kMaxAnswerHeader = 64 * 1024;
 
 bool idempotent(http::verb method) {
     switch (method) {
@@ -59,6 +61,7 @@ enum class Ended {
     kAnswered,       ///< the answer was relayed to the client in full
     kRetryStatus,    ///< an answer whose status the retry policy retries; not relayed
     kConnectFailed,  ///< no connection: nothing was sent
+    kAtCapacity,     ///< the instance has max_connections_per_instance open: nothing was sent
     kNoAnswer,       ///< sent (maybe partly), then the connection failed before an answer
     kTimedOut,       ///< no answer head within the try's time limit
     kBrokenAnswer,   ///< the answer started reaching the client, then the upstream failed
@@ -72,10 +75,77 @@ struct AttemptResult {
     /// while idle (the "503 UC" race), which says nothing about the instance.
     bool stale_connection = false;
     std::string reason;  ///< for metrics and the access log: "connect", "reset", "timeout", ...
+    /// The client's connection must close after this answer (an HTTP/1.0 client and an answer
+    /// whose end only a close can mark).
+    bool close_client = false;
 };
 
-std::string describe_instance(const plugins::Instance& instance) {
-    return instance.instance_id + " (" + instance.host + ":" + std::to_string(instance.port) + ")";
+/// "host:port" for a Host header or a message; IPv6 literals in brackets.
+std::string authority(const plugins::Instance& instance) {
+    const bool v6 = instance.host.find(':') != std::string::npos;
+    return (v6 ? "[" + instance.host + "]" : instance.host) + ":" + std::to_string(instance.port);
+}
+
+/// The agent's error for a call whose last attempt got no usable answer.
+ProxyError failure_of(const AttemptResult& last, const plugins::Instance* instance,
+                      std::string_view service) {
+    const std::string where = instance == nullptr
+                                  ? std::string(service)
+                                  : instance->instance_id + " (" + authority(*instance) + ")";
+    switch (last.ended) {
+        case Ended::kTimedOut:
+            return upstream_timeout("no answer from " + where + " within the try's time limit");
+        case Ended::kAtCapacity:
+            return ProxyError{503, "BULKHEAD_FULL",
+                              "every instance of '" + std::string(service) +
+                                  "' tried has proxy.max_connections_per_instance calls in flight"};
+        case Ended::kConnectFailed:
+            return upstream_unreachable("cannot connect to " + where);
+        default:
+            return upstream_unreachable("no answer from " + where);
+    }
+}
+
+/// Counts a call as active (and its retry, while it holds one) for as long as it runs, however
+/// it ends: an answer, an error or a cancellation at any co_await.
+class CallAccounting {
+  public:
+    CallAccounting(RetryBudget& budget, prometheus::Gauge& active)
+        : budget_(budget), active_(active) {
+        budget_.call_started();
+        active_.Increment();
+    }
+    ~CallAccounting() {
+        release_retry();
+        budget_.call_ended();
+        active_.Decrement();
+    }
+    CallAccounting(const CallAccounting&) = delete;
+    CallAccounting& operator=(const CallAccounting&) = delete;
+
+    /// One more retry within the budget (the previous one, if any, has ended).
+    bool take_retry() {
+        release_retry();
+        holds_retry_ = budget_.try_start_retry();
+        return holds_retry_;
+    }
+
+  private:
+    void release_retry() {
+        if (holds_retry_) {
+            budget_.retry_ended();
+            holds_retry_ = false;
+        }
+    }
+
+    RetryBudget& budget_;
+    prometheus::Gauge& active_;
+    bool holds_retry_ = false;
+};
+
+asio::awaitable<bool> cancelled() {
+    const auto state = co_await asio::this_coro::cancellation_state;
+    co_return state.cancelled() != asio::cancellation_type::none;
 }
 
 /// Writes an agent-made answer; false when the client is gone.
@@ -95,6 +165,7 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Parser
     auto& message = parser.get();
     const auto content_length = parser.content_length();
     remove_hop_by_hop(message.base());
+    message.erase("X-Sc-Agent-Error");  // only the agent's own answers carry it
     if (shared.access_log) {
         message.set("X-Sc-Instance", instance_id);
     }
@@ -102,12 +173,15 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Parser
         head_request || result.status / 100 == 1 || result.status == 204 || result.status == 304;
     if (content_length) {
         message.content_length(*content_length);
-    } else if (!bodiless) {
+    } else if (!bodiless && version >= 11) {
         // Close-delimited or chunked upstream: chunked toward the client keeps its connection.
         message.chunked(true);
+    } else if (!bodiless) {
+        // An HTTP/1.0 client knows no chunks: the close marks the end.
+        result.close_client = true;
     }
     message.version(version);  // the client's, whatever the provider spoke
-    message.keep_alive(keep_alive);
+    message.keep_alive(keep_alive && !result.close_client);
 
     std::array<char, kRelayChunk> chunk;  // NOLINT: filled before use
     http::response_serializer<http::buffer_body> serializer{message};
@@ -117,8 +191,10 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Parser
             body.data = chunk.data();
             body.size = chunk.size();
             upstream.stream.expires_after(shared.options.client_idle_timeout);
+            // Whatever arrived goes on at once (server-sent events, long polls): no waiting
+            // for a full chunk.
             auto [ec, n] =
-                co_await http::async_read(upstream.stream, upstream.buffer, parser, kNoThrow);
+                co_await http::async_read_some(upstream.stream, upstream.buffer, parser, kNoThrow);
             if (ec == http::error::need_buffer) {
                 ec = {};
             }
@@ -233,14 +309,14 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     request.keep_alive(true);
     request.prepare_payload();
 
-    shared.budget.call_started();
-    meters.active->Increment();
+    CallAccounting accounting(shared.budget, *meters.active);
     const bool may_repeat = idempotent(method);
     std::vector<const plugins::Instance*> remaining = candidates;
     const plugins::Instance* previous = nullptr;
     bool stay_on_previous = false;
-    bool holds_retry = false;
     bool fresh_connection_retry_used = false;
+    bool want_fresh_connection = false;
+    bool relayed_answer = false;
     int connect_retries = 0;
     int attempts = 0;
     AttemptResult last;
@@ -248,6 +324,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     std::string answered_by;
     bool client_ok = true;
 
+    const plugins::Instance* last_instance = nullptr;
     for (;;) {
         const plugins::Instance* chosen = nullptr;
         if (stay_on_previous && previous != nullptr) {
@@ -262,14 +339,15 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                     target.service, "its UP instances are isolated or left out by the route rule");
                 why = "no instance";
             }
-            break;
+            break;  // after attempts: answered below from the last one
         }
+        last_instance = chosen;
         ++attempts;
         if (attempts > 1) {
             meters.retries->Increment();
         }
         const auto attempt_started = shared.clock.now();
-        request.set(http::field::host, chosen->host + ":" + std::to_string(chosen->port));
+        request.set(http::field::host, authority(*chosen));
 
         // One attempt: connection, request, answer head.
         AttemptResult result;
@@ -278,14 +356,18 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         {
             auto host = chosen->host;
             auto* gauge = meters.connections;
-            auto acquired = co_await loop.pool.acquire(std::move(host), chosen->port, gauge);
-            if (!acquired) {
+            const bool fresh = want_fresh_connection;
+            want_fresh_connection = false;
+            auto acquired = co_await loop.pool.acquire(std::move(host), chosen->port, gauge, fresh);
+            if (acquired.at_capacity) {
+                result = {Ended::kAtCapacity, 0, false, "at capacity"};
+            } else if (!acquired.connection) {
                 result = {Ended::kConnectFailed, 0, false, "connect"};
-                if (acquired.error().kind == net::TransportErrorKind::timeout) {
+                if (acquired.error && acquired.error->kind == net::TransportErrorKind::timeout) {
                     result.reason = "connect timeout";
                 }
             } else {
-                connection = std::move(*acquired);
+                connection = std::move(acquired.connection);
                 if (try_timeout.count() > 0) {
                     connection->stream.expires_after(try_timeout);
                 } else {
@@ -298,11 +380,19 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                         write_ec == beast::error::timeout ? Ended::kTimedOut : Ended::kNoAnswer, 0,
                         connection->reused, "reset"};
                 } else {
-                    parser.emplace();
-                    parser->body_limit(boost::none);
-                    parser->skip(head_request);
-                    auto [read_ec, read] = co_await http::async_read_header(
-                        connection->stream, connection->buffer, *parser, kNoThrow);
+                    boost::system::error_code read_ec;
+                    // Interim answers (100 Continue, 103 Early Hints) are read past: the client
+                    // gets the final one.
+                    do {
+                        parser.emplace();
+                        parser->body_limit(boost::none);
+                        parser->header_limit(kMaxAnswerHeader);
+                        parser->skip(head_request);
+                        auto [ec, read] = co_await http::async_read_header(
+                            connection->stream, connection->buffer, *parser, kNoThrow);
+                        read_ec = ec;
+                    } while (!read_ec && parser->get().result_int() / 100 == 1 &&
+                             parser->get().result_int() != 101);
                     if (read_ec == beast::error::timeout) {
                         result = {Ended::kTimedOut, 0, false, "timeout"};
                     } else if (read_ec) {
@@ -316,6 +406,11 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         }
         const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
             shared.clock.now() - attempt_started);
+        if (co_await cancelled()) {
+            // The proxy is stopping: this attempt's failure says nothing about the instance.
+            loop.pool.discard(std::move(connection));
+            co_return false;
+        }
 
         // Decide: retry, or answer with what this attempt got.
         plugins::governance::CallOutcome outcome;
@@ -328,12 +423,17 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         bool again = false;
         bool same = false;
         plugins::governance::Duration delay{};
+        const bool nothing_sent =
+            result.ended == Ended::kConnectFailed || result.ended == Ended::kAtCapacity;
         if (result.stale_connection && may_repeat && !fresh_connection_retry_used) {
             // Not the instance's fault: one more try on a fresh connection to it.
             fresh_connection_retry_used = true;
+            want_fresh_connection = true;
             again = true;
             same = true;
-        } else if (retry && (may_repeat || result.ended == Ended::kConnectFailed)) {
+        } else if (result.ended == Ended::kAtCapacity) {
+            again = remaining.size() > 1;  // another instance may have room
+        } else if (retry && (may_repeat || nothing_sent)) {
             const auto decision = retry->on_outcome(outcome);
             again = decision.action == plugins::governance::RetryAction::kRetry;
             same = decision.same_instance;
@@ -346,29 +446,23 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         if (again && remaining.size() <= 1 && !same) {
             // Every other instance was tried: a further try can only go back to this one.
             same = true;
-            again = result.ended != Ended::kConnectFailed;
+            again = !nothing_sent;
         }
         if (again) {
-            if (holds_retry) {
-                shared.budget.retry_ended();
-                holds_retry = false;
-            }
-            again = shared.budget.try_start_retry();
-            holds_retry = again;
+            again = accounting.take_retry();
             if (!again) {
                 why = "retry budget exhausted";
             }
         }
 
-        if (!result.stale_connection) {
-            shared.selector.record_outcome(target.service, chosen->instance_id,
-                                           result.ended == Ended::kAnswered && result.status < 500,
-                                           latency);
-        }
-        if (result.ended != Ended::kConnectFailed && result.ended != Ended::kAnswered) {
+        // Every pick ends with one outcome (it ends the balancer's attempt and any half-open
+        // trial). A stale kept connection or a full pool says nothing about the instance.
+        const bool instance_fault = !result.stale_connection && result.ended != Ended::kAtCapacity;
+        shared.selector.record_outcome(
+            target.service, chosen->instance_id,
+            !instance_fault || (result.ended == Ended::kAnswered && result.status < 500), latency);
+        if (result.ended != Ended::kAnswered) {
             loop.meters.count_upstream_error(meters, result.reason);
-        } else if (result.ended == Ended::kConnectFailed) {
-            loop.meters.count_upstream_error(meters, "connect");
         }
 
         if (result.ended == Ended::kAnswered && !again) {
@@ -377,14 +471,17 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                 co_await relay_answer(*connection, *parser, client.stream, chosen->instance_id,
                                       shared, version, keep_alive, head_request);
             last = relayed;
+            relayed_answer = true;
             answered_by = chosen->instance_id;
             if (relayed.ended == Ended::kAnswered && parser->is_done() && parser->keep_alive()) {
                 loop.pool.release(std::move(connection));
             } else {
                 loop.pool.discard(std::move(connection));
             }
-            if (relayed.ended != Ended::kAnswered) {
+            if (relayed.ended != Ended::kAnswered || relayed.close_client) {
                 client_ok = false;
+            }
+            if (relayed.ended != Ended::kAnswered) {
                 why = relayed.ended == Ended::kClientGone ? "client gone"
                                                           : "upstream broke mid-answer";
                 if (relayed.ended == Ended::kBrokenAnswer) {
@@ -397,20 +494,6 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         loop.pool.discard(std::move(connection));
         last = result;
         if (!again) {
-            if (result.ended == Ended::kTimedOut) {
-                failure = upstream_timeout("no answer from " + describe_instance(*chosen) +
-                                           " within the try's time limit");
-                why = "upstream timeout";
-            } else {
-                failure = upstream_unreachable(std::string(result.ended == Ended::kConnectFailed
-                                                               ? "cannot connect to "
-                                                               : "no answer from ") +
-                                               describe_instance(*chosen));
-                if (why.empty()) {
-                    why = result.ended == Ended::kConnectFailed ? "upstream unreachable"
-                                                                : "upstream reset";
-                }
-            }
             break;
         }
         previous = chosen;
@@ -429,8 +512,15 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
             }
         }
     }
-    if (holds_retry) {
-        shared.budget.retry_ended();
+    if (!failure && !relayed_answer) {
+        // The attempts ended without an answer to relay (or no instance was left to retry on).
+        failure = failure_of(last, last_instance, target.service);
+        if (why.empty() || why == "retried") {
+            why = last.ended == Ended::kTimedOut        ? "upstream timeout"
+                  : last.ended == Ended::kAtCapacity    ? "instances at capacity"
+                  : last.ended == Ended::kConnectFailed ? "upstream unreachable"
+                                                        : "upstream reset";
+        }
     }
 
     unsigned status = last.status;
@@ -438,8 +528,6 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         status = failure->status;
         client_ok = co_await write_error(client.stream, *failure, version, keep_alive);
     }
-    shared.budget.call_ended();
-    meters.active->Decrement();
     const auto elapsed = shared.clock.now() - started;
     loop.meters.count_request(meters, status);
     meters.duration->Observe(std::chrono::duration<double>(elapsed).count());

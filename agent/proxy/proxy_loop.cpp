@@ -48,9 +48,14 @@ ProxyLoop::ProxyLoop(ProxyShared& shared, std::uint64_t seed)
 
 ProxyLoop::~ProxyLoop() {
     if (thread_.joinable()) {
-        // Not stopped through close()/closed(): a safety net only.
-        tasks_.cancel();
-        ioc_.stop();
+        // Not stopped through close()/closed() (a failed start): a safety net only. Every task
+        // is cancelled on the loop's own thread and the thread ends once they have, so no
+        // coroutine outlives the state it uses.
+        asio::post(ioc_, [this] {
+            on_close(std::chrono::milliseconds(0));
+            grace_timer_.cancel();
+            tasks_.cancel();
+        });
         thread_.join();
     }
 }
@@ -175,12 +180,28 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, std::string caller) {
         }
     } forget{*this, id};
 
-    for (;;) {
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    while (!stopping_) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
         parser.body_limit(shared_.options.max_retry_body);
         stream.expires_after(shared_.options.client_idle_timeout);
-        auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+        auto [head_ec, head_n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+        beast::error_code read_ec = head_ec;
+        if (!read_ec && !parser.is_done()) {
+            // A client that waits for a go-ahead before its body (Expect: 100-continue) gets it
+            // now: the body fits (a larger one was refused with the head).
+            const auto expect = parser.get()[http::field::expect];
+            if (beast::iequals(expect, "100-continue") && parser.get().version() >= 11) {
+                auto [ec, n] =
+                    co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
+                read_ec = ec;
+            }
+            if (!read_ec) {
+                auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+                read_ec = ec;
+            }
+        }
         if (read_ec) {
             if (auto error = unreadable_request(read_ec)) {
                 auto response = error_response(*error, 11, false);
@@ -191,8 +212,8 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, std::string caller) {
         }
         clients_[id].busy = true;
         auto& request = parser.get();
-        const bool again =
-            co_await forward_call(shared_, state_, ClientSide{stream, caller, address}, request);
+        ClientSide side{stream, caller, address};
+        const bool again = co_await forward_call(shared_, state_, side, request);
         clients_[id].busy = false;
         if (!again || stopping_) {
             break;

@@ -25,6 +25,12 @@ bool still_idle(boost::asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
+UpstreamConnection::~UpstreamConnection() {
+    if (pool != nullptr) {
+        pool->closed(pool->endpoints_[endpoint], this);
+    }
+}
+
 UpstreamPool::UpstreamPool(UpstreamPoolOptions options, plugins::Clock& clock)
     : options_(options), clock_(clock) {}
 
@@ -32,19 +38,26 @@ UpstreamPool::~UpstreamPool() {
     close_idle();
 }
 
-boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> UpstreamPool::acquire(
-    std::string host, std::uint16_t port, prometheus::Gauge* gauge) {
+boost::asio::awaitable<Acquired> UpstreamPool::acquire(std::string host, std::uint16_t port,
+                                                       prometheus::Gauge* gauge, bool fresh) {
     std::string key = host;
     key.append(":").append(std::to_string(port));
     auto& endpoint = endpoints_[key];
     const auto now = clock_.now();
+    if (fresh) {
+        while (!endpoint.idle.empty()) {
+            auto stale = std::move(endpoint.idle.front());
+            endpoint.idle.pop_front();
+            discard(std::move(stale));
+        }
+    }
     while (!endpoint.idle.empty()) {
         auto connection = std::move(endpoint.idle.front());
         endpoint.idle.pop_front();
         if (now - connection->idle_since < options_.idle_timeout &&
             still_idle(connection->stream.socket())) {
             connection->reused = true;
-            co_return connection;
+            co_return Acquired{std::move(connection), false, std::nullopt};
         }
         const bool expired = now - connection->idle_since >= options_.idle_timeout;
         discard(std::move(connection));
@@ -57,9 +70,7 @@ boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> UpstreamPool
         }
     }
     if (endpoint.open >= options_.max_per_endpoint) {
-        co_return net::make_transport_error(
-            net::TransportErrorKind::network,
-            "connect: " + std::to_string(endpoint.open) + " connections already open", key);
+        co_return Acquired{nullptr, true, std::nullopt};
     }
     ++endpoint.open;
     ++open_total_;
@@ -74,18 +85,23 @@ boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> UpstreamPool
     auto& after = endpoints_[key];
     if (!stream) {
         closed(after, nullptr);
-        co_return stream.error();
+        co_return Acquired{nullptr, false, stream.error()};
     }
     auto connection = std::make_unique<UpstreamConnection>(std::move(*stream));
     connection->endpoint = std::move(key);
     connection->gauge = gauge;
+    connection->pool = this;
     if (gauge != nullptr) {
         gauge->Increment();
     }
-    co_return connection;
+    co_return Acquired{std::move(connection), false, std::nullopt};
 }
 
 void UpstreamPool::release(UpstreamConnectionPtr connection) {
+    if (connection->buffer.size() != 0) {
+        discard(std::move(connection));  // bytes nobody asked for: the next call must not read them
+        return;
+    }
     connection->idle_since = clock_.now();
     connection->stream.expires_never();
     auto& endpoint = endpoints_[connection->endpoint];
@@ -119,9 +135,12 @@ void UpstreamPool::closed(Endpoint& endpoint, UpstreamConnection* connection) {
         --endpoint.open;
         --open_total_;
     }
-    if (connection != nullptr && connection->gauge != nullptr) {
-        connection->gauge->Decrement();
-        connection->gauge = nullptr;
+    if (connection != nullptr) {
+        if (connection->gauge != nullptr) {
+            connection->gauge->Decrement();
+            connection->gauge = nullptr;
+        }
+        connection->pool = nullptr;  // counted out once
     }
 }
 

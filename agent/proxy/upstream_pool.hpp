@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -41,9 +42,25 @@ struct UpstreamConnection {
     /// The open-connections gauge of the service it serves (sc_agent_proxy_upstream_connections);
     /// may be null.
     prometheus::Gauge* gauge = nullptr;
+    /// Counted in its pool's open connections: the pool it came from, until discarded.
+    class UpstreamPool* pool = nullptr;
+
+    UpstreamConnection(const UpstreamConnection&) = delete;
+    UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+    /// A connection dropped without discard() (a cancelled call) still leaves the counts right.
+    ~UpstreamConnection();
 };
 
 using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
+
+/// What acquire() got: a connection, or why not.
+struct Acquired {
+    UpstreamConnectionPtr connection;
+    /// The endpoint already has max_per_endpoint connections open: nothing was tried, and it
+    /// says nothing about the instance's health.
+    bool at_capacity = false;
+    std::optional<net::TransportError> error;
+};
 
 /// The upstream connections of one proxy event loop, per endpoint: idle ones kept for reuse
 /// (most recently used first, so the others age out), at most `max_per_endpoint` open.
@@ -58,11 +75,12 @@ class UpstreamPool {
     UpstreamPool& operator=(const UpstreamPool&) = delete;
 
     /// A reusable idle connection to host:port, else a new one (connect_timeout) counted in
-    /// `gauge` while open. Fails with `network` when the endpoint already has
-    /// max_per_endpoint connections open.
-    boost::asio::awaitable<net::TransportResult<UpstreamConnectionPtr>> acquire(
-        std::string host, std::uint16_t port, prometheus::Gauge* gauge);
-    /// Keeps a connection whose last exchange ended cleanly with keep-alive.
+    /// `gauge` while open. `fresh`: a kept connection just failed as if the server had closed
+    /// it, so the endpoint's other idle ones are dropped and a new one is opened.
+    boost::asio::awaitable<Acquired> acquire(std::string host, std::uint16_t port,
+                                             prometheus::Gauge* gauge, bool fresh = false);
+    /// Keeps a connection whose last exchange ended cleanly with keep-alive (one with unread
+    /// bytes is discarded instead).
     void release(UpstreamConnectionPtr connection);
     /// Closes a connection that cannot be reused.
     void discard(UpstreamConnectionPtr connection);
@@ -74,6 +92,7 @@ class UpstreamPool {
     std::uint64_t opened() const noexcept { return opened_.load(std::memory_order_relaxed); }
 
   private:
+    friend struct UpstreamConnection;
     struct Endpoint {
         std::deque<UpstreamConnectionPtr> idle;  // front: most recently used
         std::size_t open = 0;

@@ -48,6 +48,15 @@ class Upstream {
 
     std::uint16_t port() const { return server_.port(); }
     int accepted() const { return server_.accepted(); }
+    /// Closes the keep-alive connections waiting for a next request (on the server's thread).
+    void close_idle() {
+        std::promise<void> done;
+        boost::asio::post(ioc_, [&] {
+            server_.close_idle_connections();
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
     int requests() const { return server_.requests(); }
     FakeRequest last() {
         std::lock_guard lock(mutex_);
@@ -73,8 +82,10 @@ std::uint16_t dead_port() {
 /// agent's (and the reader's).
 class StreamingUpstream {
   public:
-    explicit StreamingUpstream(std::size_t size)
+    /// `close_delimited`: no Content-Length, the close marks the end (old servers, CGI).
+    explicit StreamingUpstream(std::size_t size, bool close_delimited = false)
         : size_(size),
+          close_delimited_(close_delimited),
           acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}),
           thread_([this] {
               boost::asio::co_spawn(ioc_, accept(), boost::asio::detached);
@@ -106,7 +117,9 @@ class StreamingUpstream {
             co_return;
         }
         const std::string header =
-            "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(size_) + "\r\n\r\n";
+            close_delimited_
+                ? std::string("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+                : "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(size_) + "\r\n\r\n";
         co_await boost::asio::async_write(socket, boost::asio::buffer(header), token);
         const std::string chunk(64 * 1024, 'z');
         for (std::size_t sent = 0; sent < size_;) {
@@ -118,9 +131,12 @@ class StreamingUpstream {
             }
             sent += written;
         }
+        boost::system::error_code ignored;
+        socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
     }
 
     std::size_t size_;
+    bool close_delimited_;
     boost::asio::io_context ioc_{1};
     boost::asio::ip::tcp::acceptor acceptor_;
     std::thread thread_;
@@ -132,6 +148,9 @@ class DrainingClient {
   public:
     DrainingClient(std::uint16_t port, const std::string& target) : socket_(ioc_) {
         socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+        // A stuck answer fails the test instead of hanging it.
+        const timeval limit{30, 0};
+        ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
         const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
         boost::asio::write(socket_, boost::asio::buffer(request));
     }
@@ -483,6 +502,7 @@ TEST_F(ProxyTest, AProviderKilledUnderLoadCostsAtMostTheCallsInFlightOnIt) {
     constexpr int kCallsEach = 150;
     std::atomic<int> answered{0};
     std::atomic<int> failed{0};
+    std::atomic<int> completed{0};
     std::promise<void> third_through;
     std::mutex killed_mutex;
     std::condition_variable killed_changed;
@@ -493,9 +513,12 @@ TEST_F(ProxyTest, AProviderKilledUnderLoadCostsAtMostTheCallsInFlightOnIt) {
             HttpTestClient client("127.0.0.1", port);
             for (int i = 0; i < kCallsEach; ++i) {
                 auto response = client.get("/orders/x");
-                if (response.status != 200) {
+                if (response.status == 200) {
+                    ++answered;
+                } else {
                     ++failed;
-                } else if (++answered == 100) {
+                }
+                if (++completed == 100) {
                     // This client holds still until the kill; the others keep calling, so
                     // the kill lands mid-load.
                     third_through.set_value();
@@ -529,6 +552,8 @@ TEST_F(ProxyTest, AHundredMebibyteAnswerPassesWithoutGrowingTheAgent) {
     auto agent = start_agent();
     ASSERT_EQ(agent->proxy().get("/warm/up").status, 200);  // threads, buffers, first lookups
 
+    // Reset the peak to the current size, so the peak read below is this transfer's.
+    std::ofstream("/proc/self/clear_refs") << "5";
     const auto before = status_bytes("VmRSS");
     DrainingClient client(agent->proxy_ports().at(0), "/orders/big");
     EXPECT_EQ(client.read_all(), kSize);
@@ -559,6 +584,73 @@ TEST_F(ProxyTest, ASlowReaderDelaysOnlyItself) {
             << "call " << i << " while a reader stalls: " << response.error;
     }
     EXPECT_EQ(slow.read_all(), 32u * 1024 * 1024);
+}
+
+TEST_F(ProxyTest, HeadNoContentAndKeptConnectionsTheServerClosedAllWork) {
+    auto provider = std::make_unique<Upstream>([](const FakeRequest& request) {
+        FakeReply reply;
+        reply.status = request.target == "/empty" ? 204 : 200;
+        reply.body = request.target == "/empty" ? "" : "body";
+        return reply;
+    });
+    registry.add_instance(registry.create_service("orders"), provider->port());
+    auto agent = start_agent();
+    auto proxy = agent->proxy();
+
+    auto head = proxy.request(boost::beast::http::verb::head, "/orders/x");
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.body, "");
+    EXPECT_EQ(head.header("content-length"), "4");
+    auto empty = proxy.get("/orders/empty");
+    EXPECT_EQ(empty.status, 204);
+    EXPECT_EQ(proxy.get("/orders/x").body, "body");  // the client connection still serves
+
+    // The provider drops its idle keep-alive connections (a restart, an idle timeout): the
+    // next call still answers, over a new connection.
+    const int accepted = provider->accepted();
+    provider->close_idle();
+    auto after = proxy.get("/orders/x");
+    EXPECT_EQ(after.status, 200) << after.body;
+    EXPECT_EQ(provider->accepted(), accepted + 1);
+}
+
+TEST_F(ProxyTest, AnAnswerWithoutLengthReachesHttp11AndHttp10Clients) {
+    constexpr std::size_t kSize = 300 * 1024 + 5;
+    StreamingUpstream provider(kSize, /*close_delimited=*/true);
+    registry.add_instance(registry.create_service("orders"), provider.port());
+    auto agent = start_agent();
+
+    // HTTP/1.1: re-framed as chunked, the client's connection stays usable.
+    auto chunked = agent->proxy().get("/orders/x");
+    ASSERT_EQ(chunked.status, 200) << chunked.error;
+    EXPECT_EQ(chunked.header("transfer-encoding"), "chunked");
+    EXPECT_EQ(chunked.body.size(), kSize);
+
+    // HTTP/1.0 knows no chunks: the body ends with the close.
+    HttpTestClient raw("127.0.0.1", agent->proxy_ports().at(0));
+    const auto answer = raw.raw("GET /orders/x HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    const auto end = answer.find("\r\n\r\n");
+    ASSERT_NE(end, std::string::npos) << answer.substr(0, 200);
+    EXPECT_EQ(answer.substr(0, 15), "HTTP/1.0 200 OK");
+    EXPECT_EQ(answer.substr(0, end).find("chunked"), std::string::npos);
+    EXPECT_EQ(answer.size() - end - 4, kSize);
+}
+
+TEST_F(ProxyTest, AClientThatExpectsContinueGetsItAndItsAnswer) {
+    auto provider = std::make_unique<Upstream>([](const FakeRequest& request) {
+        FakeReply reply;
+        reply.body = "got " + request.body;
+        return reply;
+    });
+    registry.add_instance(registry.create_service("orders"), provider->port());
+    auto agent = start_agent();
+    HttpTestClient raw("127.0.0.1", agent->proxy_ports().at(0));
+    const auto answer = raw.raw(
+        "POST /orders/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
+        "Expect: 100-continue\r\nConnection: close\r\n\r\n{}");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK", 0), 0u) << answer;
+    EXPECT_NE(answer.find("got {}"), std::string::npos) << answer;
+    EXPECT_EQ(provider->last().header("Expect"), nullptr);  // the body went with the head
 }
 
 TEST_F(ProxyTest, AnUnreachableOnlyInstanceGetsUpstreamUnreachable) {
