@@ -79,6 +79,13 @@ def ratio(a, b):
     return a / b
 
 
+def positive_ratio(a, b):
+    """a / b for latency increments; None when either is not positive (noise at or below zero)."""
+    if a is None or b is None or a <= 0 or b <= 0:
+        return None
+    return a / b
+
+
 def read_tsv(path):
     rows = []
     if os.path.exists(path):
@@ -175,11 +182,11 @@ def report(out, targets, conns, clk_tck):
                 continue
             s = stats[t]
             w(f"| {t} | {fmt_ratio(ratio(s['rps_hi'], base['rps_hi']))} | "
-              f"{fmt_ratio(ratio(s['added_lo'], base['added_lo']))} | "
+              f"{fmt_ratio(positive_ratio(s['added_lo'], base['added_lo']))} | "
               f"{fmt_ratio(ratio(s['cpu_hi'], base['cpu_hi']))} | "
               f"{fmt_ratio(ratio(s['cpu_lo'], base['cpu_lo']))} | "
               f"{fmt_ratio(ratio(s['idle'], base['idle']))} |")
-        w("")
+        w("\n(added p50: n/a when either increment is zero or negative, i.e. within the noise)\n")
 
         agents = [t for t in targets if t.startswith("sc-agent")]
         if agents:

@@ -102,24 +102,33 @@ running() { # a live process, not a zombie waiting to be reaped
     [ "${stat:0:1}" != Z ]
 }
 
-cleanup() {
-    local rc=$? all=() p alive
+stop_tree() { # TERM a process, then whatever is left of its tree; KILL what outlives 5 s
+    local root="$1" p alive
+    local -a tree
+    mapfile -t tree < <(tree_pids "$root")
+    kill -TERM "$root" 2>/dev/null
+    for _ in $(seq 50); do
+        running "$root" || break
+        sleep 0.1
+    done
+    for p in "${tree[@]}"; do running "$p" && kill -TERM "$p" 2>/dev/null; done
+    for _ in $(seq 20); do
+        alive=0
+        for p in "${tree[@]}"; do running "$p" && alive=1; done
+        ((alive)) || break
+        sleep 0.1
+    done
+    for p in "${tree[@]}"; do running "$p" && kill -KILL "$p" 2>/dev/null; done
+}
+
+cleanup() { # stop in reverse start order: the agents deregister before the registry goes
+    local rc=$? i
     set +e
     trap - EXIT INT TERM
-    if ((${#started[@]})); then
-        mapfile -t all < <(tree_pids "${started[@]}")
-        for p in "${started[@]}"; do kill -TERM "$p" 2>/dev/null; done
-        sleep 0.5
-        for p in "${all[@]}"; do running "$p" && kill -TERM "$p" 2>/dev/null; done
-        for _ in $(seq 50); do
-            alive=0
-            for p in "${all[@]}"; do running "$p" && alive=1; done
-            ((alive)) || break
-            sleep 0.1
-        done
-        for p in "${all[@]}"; do running "$p" && kill -KILL "$p" 2>/dev/null; done
-        wait 2>/dev/null
-    fi
+    for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+        stop_tree "${started[i]}"
+    done
+    wait 2>/dev/null
     exit "$rc"
 }
 trap cleanup EXIT
@@ -364,7 +373,7 @@ if ((uses_agent)); then
         }
         if [ -n "${gov:-}" ]; then
             curl -s "http://127.0.0.1:$api_port/v1/agent/governance" >"$work/$t/governance.json"
-            python3 - "$work/$t/governance.json" <<'EOF' || die "$t: the governance policies are not loaded (see $work/$t/governance.json)"
+            python3 - "$work/$t/governance.json" 2>"$work/$t/policies.txt" <<'EOF' || die "$t: the governance policies are not loaded (see $work/$t/governance.json)"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 items = {i["key"]: i for i in doc.get("items", [])}
@@ -372,9 +381,10 @@ want = ["servicecomb.matchGroup.all", "servicecomb.retry.all", "servicecomb.load
 bad = [k for k in want if k not in items or items[k].get("status") != "ok"]
 for k in want:
     i = items.get(k, {})
-    print(f"  {k}: status {i.get('status')}, enforcement {i.get('enforcement')}", file=sys.stderr)
+    print(f"{k} {i.get('status')} ({i.get('enforcement')})", file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
+            log "$t policies: $(paste -sd';' "$work/$t/policies.txt")"
         fi
     done
 fi
@@ -408,6 +418,9 @@ run_wrk() { # run_wrk CONNS SECONDS URL OUTFILE
     echo "- wrk: $(wrk -v 2>&1 | head -1)"
     if ((uses_agent)); then
         echo "- sc-agent: $("$SC_AGENT" --version 2>&1 | head -1) ($SC_AGENT, commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+    fi
+    if [ -f "$work/sc-agent+gov/policies.txt" ]; then
+        echo "- sc-agent+gov policies (/v1/agent/governance: status (enforcement)): $(paste -sd';' "$work/sc-agent+gov/policies.txt" | sed 's/;/; /g')"
     fi
     echo "- pinning: upstream, haproxy, nginx, sc-agent, sc-agent+gov on core $PROXY_CPU; sc-agent-t2 (threads: 2) on cores $PROXY_CPU-$LOAD_CPU; wrk (-t1) and the dev registry on core $LOAD_CPU"
     echo "- load: \`wrk -t1 -c{$CONNS} -d${DURATION}s --latency\`, $ROUNDS interleaved round(s) (each round: every target at each concurrency), ${WARMUP}s warm-up at c32 per target first"
