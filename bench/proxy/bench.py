@@ -118,9 +118,12 @@ def report(out, targets, conns, clk_tck):
         run["upstream_reqs"] = int(up_reqs)
         runs.setdefault((target, int(conc)), []).append(run)
 
-    mem = {}
+    mem = {}  # (target, "idle" | "peak") -> MiB; peak: VmHWM or any VmRSS sample, the largest
     for target, kind, kib in read_tsv(os.path.join(out, "mem.tsv")):
-        mem[(target, kind)] = int(kib) / 1024.0
+        mib = int(kib) / 1024.0
+        if kind == "idle":
+            mem[(target, "idle")] = mib
+        mem[(target, "peak")] = max(mem.get((target, "peak"), 0.0), mib)
 
     warm_errors = {}
     for target in targets:

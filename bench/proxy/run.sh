@@ -426,7 +426,7 @@ run_wrk() { # run_wrk CONNS SECONDS URL OUTFILE
     echo "- load: \`wrk -t1 -c{$CONNS} -d${DURATION}s --latency\`, $ROUNDS interleaved round(s) (each round: every target at each concurrency), ${WARMUP}s warm-up at c32 per target first"
     echo "- CPU: utime+stime of the target's process tree (/proc/PID/stat) over a run / requests × 1000; for direct, the upstream nginx itself"
     echo "- upstream conns/reqs: connections the upstream accepted and requests it served during a run (nginx stub_status): shows keep-alive reuse and retries"
-    echo "- RSS: VmRSS summed over the process tree after start and warm-up (idle), VmHWM after the runs (peak)"
+    echo "- RSS: VmRSS summed over the process tree after start and warm-up (idle); peak: the largest of VmHWM after the runs and VmRSS after each run"
     echo
 } >"$OUT/meta.md"
 
@@ -457,6 +457,7 @@ for round in $(seq "$ROUNDS"); do
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$c" "$round" "$((after - before))" \
                 "$((up_after - up_before))" "$((accepts_after - accepts_before - 1))" \
                 "$((requests_after - requests_before - 1))" >>"$OUT/runs.tsv"
+            printf '%s\trss\t%s\n' "$t" "$(mem_kib VmRSS "${pid_of[$t]}")" >>"$OUT/mem.tsv"
             python3 "$here/bench.py" check-wrk "$file" >&2 || log "WARNING: $t c$c round $round had errors (see $file)"
             sleep 1
         done
