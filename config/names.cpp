@@ -1,19 +1,59 @@
 #include "config/names.hpp"
 
 #include <charconv>
-#include <regex>
+#include <string_view>
 
 namespace scagent::config {
 namespace {
 
-bool matches(const std::string& value, const std::regex& pattern) {
-    return std::regex_match(value, pattern);
+// Hand-written scans instead of std::regex: these run on every proxied call (service names and
+// X-Sc-App come from clients), and std::regex is slow and recursive.
+
+bool is_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-// appId / serviceName alphabet: alphanumeric at both ends, [_.-] allowed inside.
-const std::regex& name_pattern() {
-    static const std::regex pattern("^[a-zA-Z0-9]*$|^[a-zA-Z0-9][a-zA-Z0-9_\\-.]*[a-zA-Z0-9]$");
-    return pattern;
+bool is_name_char(char c) {
+    return is_alnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+// appId / serviceName alphabet: alphanumeric at both ends, [_.-] allowed inside (service-center's
+// ^[a-zA-Z0-9]*$|^[a-zA-Z0-9][a-zA-Z0-9_\-.]*[a-zA-Z0-9]$).
+bool is_name(std::string_view value) {
+    if (value.empty()) {
+        return true;
+    }
+    if (!is_alnum(value.front()) || !is_alnum(value.back())) {
+        return false;
+    }
+    for (const char c : value) {
+        if (!is_name_char(c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// ^\d+(\.\d+){0,3}$
+bool is_version(std::string_view value) {
+    int segments = 0;
+    while (true) {
+        std::size_t digits = 0;
+        while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9') {
+            ++digits;
+        }
+        if (digits == 0 || ++segments > 4) {
+            return false;
+        }
+        value.remove_prefix(digits);
+        if (value.empty()) {
+            return true;
+        }
+        if (value.front() != '.') {
+            return false;
+        }
+        value.remove_prefix(1);
+    }
 }
 
 bool parse_port(std::string_view text, int min, int& port) {
@@ -50,7 +90,7 @@ std::string check_app_id(const std::string& value) {
     if (value.size() > 160) {
         return "must be at most 160 characters";
     }
-    if (!matches(value, name_pattern())) {
+    if (!is_name(value)) {
         return "'" + value + "' may only contain letters, digits, '_', '-' and '.', and must " +
                "start and end with a letter or digit";
     }
@@ -68,8 +108,7 @@ std::string check_service_name(const std::string& value) {
 }
 
 std::string check_version(const std::string& value) {
-    static const std::regex pattern("^\\d+(\\.\\d+){0,3}$");
-    if (value.size() > 64 || !matches(value, pattern)) {
+    if (value.size() > 64 || !is_version(value)) {
         return "'" + value + "' is not a version: use 1 to 4 dot-separated numbers, e.g. 1.2.0";
     }
     std::string_view rest = value;
@@ -97,11 +136,13 @@ std::string check_environment(const std::string& value) {
 }
 
 std::string check_datacenter_field(const std::string& value) {
-    static const std::regex pattern("^[A-Za-z0-9_.-]+$");
     if (value.empty()) {
         return {};
     }
-    if (value.size() > 128 || !matches(value, pattern)) {
+    if (value.size() > 128 ||
+        value.find_first_not_of(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+            std::string::npos) {
         return "'" + value + "' must be 1 to 128 characters of letters, digits, '_', '.', '-'";
     }
     return {};

@@ -58,6 +58,13 @@ void remove_hop_by_hop(http::fields& fields) {
 }
 
 std::string merge_cse_context(std::string_view current, std::string_view caller) {
+    if (current.empty()) {
+        // The usual case, without a JSON round trip: a caller is a local service's name,
+        // validated to [A-Za-z0-9_.-], so it needs no escaping.
+        std::string out = R"({"x-cse-src-microservice":")";
+        out.append(caller).append(R"("})");
+        return caller.empty() ? std::string("{}") : out;
+    }
     auto context = nlohmann::json::parse(current, nullptr, /*allow_exceptions=*/false);
     if (!context.is_object()) {
         context = nlohmann::json::object();

@@ -286,11 +286,14 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     view.method = std::string(request.method_string());
     const auto target_path = std::string_view(target.path);
     view.path = std::string(target_path.substr(0, target_path.find('?')));
-    for (const auto& field : request.base()) {
-        view.headers.emplace(std::string(field.name_string()), std::string(field.value()));
-    }
     view.service_name = target.service;
     const auto snapshot = shared.snapshots ? shared.snapshots() : nullptr;
+    if (snapshot && snapshot->reads_headers()) {
+        // Only when a rule can look at them: copying every header is most of a view's cost.
+        for (const auto& field : request.base()) {
+            view.headers.emplace(std::string(field.name_string()), std::string(field.value()));
+        }
+    }
     const auto retry_config = snapshot ? snapshot->retry_for(view) : nullptr;
     const auto time_limiter = snapshot ? snapshot->time_limiter_for(view) : nullptr;
     const auto try_timeout =

@@ -23,6 +23,10 @@ bool still_idle(boost::asio::ip::tcp::socket& socket) {
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+/// Servers' keep-alive timeouts are seconds long (nginx 75 s, Go 0 = none, Tomcat 20 s, Node
+/// 5 s); a connection back in the pool for less than this is taken as still open.
+constexpr auto kPeekAfter = std::chrono::seconds(1);
+
 }  // namespace
 
 UpstreamConnection::~UpstreamConnection() {
@@ -54,8 +58,12 @@ boost::asio::awaitable<Acquired> UpstreamPool::acquire(std::string host, std::ui
     while (!endpoint.idle.empty()) {
         auto connection = std::move(endpoint.idle.front());
         endpoint.idle.pop_front();
-        if (now - connection->idle_since < options_.idle_timeout &&
-            still_idle(connection->stream.socket())) {
+        // The peek costs a system call per call, so only connections idle long enough for a
+        // server's keep-alive timeout to have passed are peeked; the stale-connection retry
+        // covers the rest.
+        const bool checked =
+            now - connection->idle_since < kPeekAfter || still_idle(connection->stream.socket());
+        if (now - connection->idle_since < options_.idle_timeout && checked) {
             connection->reused = true;
             co_return Acquired{std::move(connection), false, std::nullopt};
         }

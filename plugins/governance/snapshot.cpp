@@ -97,6 +97,27 @@ std::shared_ptr<const GovernanceSnapshot> GovernanceSnapshot::build(
         }
         s.items_.push_back(std::move(report));
     }
+    const auto group_reads = [](const MatchGroupConfig& group) {
+        return std::any_of(group.entries.begin(), group.entries.end(),
+                           [](const MatchEntry& entry) { return !entry.headers.empty(); });
+    };
+    const auto rule_reads = [](const RouteRuleConfig& config) {
+        return std::any_of(config.rules.begin(), config.rules.end(), [](const RouteRule& rule) {
+            return rule.match && !rule.match->request.headers.empty();
+        });
+    };
+    for (const auto& [name, group] : s.match_groups_) {
+        s.reads_headers_ = s.reads_headers_ || group_reads(*group);
+    }
+    for (const auto& [name, group] : s.markers_) {
+        s.reads_headers_ = s.reads_headers_ || group_reads(*group);
+    }
+    for (const auto& [name, rule] : s.route_rules_) {
+        s.reads_headers_ = s.reads_headers_ || rule_reads(*rule);
+    }
+    if (s.global_route_rule_) {
+        s.reads_headers_ = s.reads_headers_ || rule_reads(*s.global_route_rule_);
+    }
     sort_policies(s.retries_);
     sort_policies(s.rate_limits_);
     sort_policies(s.circuit_breakers_);

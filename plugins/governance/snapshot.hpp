@@ -71,6 +71,9 @@ class GovernanceSnapshot {
                                                            LocalService local);
 
     const LocalService& local_service() const noexcept { return local_; }
+    /// Whether any match group, marker or route rule looks at request headers; when none does,
+    /// the proxy need not copy a call's headers into its RequestView.
+    bool reads_headers() const noexcept { return reads_headers_; }
     const std::vector<ItemReport>& items() const noexcept { return items_; }
     /// Keyed by kind_name(); every governance kind is present, with zeros when unused.
     const std::map<std::string, KindCounts, std::less<>>& counts() const noexcept {
@@ -139,6 +142,7 @@ class GovernanceSnapshot {
     PolicyList<FaultInjectionConfig> fault_injections_;
     std::map<std::string, std::shared_ptr<const RouteRuleConfig>, std::less<>> route_rules_;
     std::shared_ptr<const RouteRuleConfig> global_route_rule_;
+    bool reads_headers_ = false;
 };
 
 }  // namespace scagent::plugins::governance

@@ -42,6 +42,9 @@ TEST(ForwardHeaders, CseContextGetsTheCallerAndKeepsItsOtherEntries) {
     merged =
         nlohmann::json::parse(merge_cse_context(R"({"x-cse-src-microservice":"forged"})", "cart"));
     EXPECT_EQ(merged["x-cse-src-microservice"], "cart");
+    // No context yet: the caller alone (built without a JSON round trip).
+    EXPECT_EQ(nlohmann::json::parse(merge_cse_context("", "cart")),
+              nlohmann::json({{"x-cse-src-microservice", "cart"}}));
     // Unreadable context: replaced, not passed on broken.
     merged = nlohmann::json::parse(merge_cse_context("{not json", "cart"));
     EXPECT_EQ(merged, nlohmann::json({{"x-cse-src-microservice", "cart"}}));
