@@ -75,12 +75,4 @@ void Proxy::hurry() {
     }
 }
 
-std::uint64_t Proxy::upstream_connections_opened() const noexcept {
-    std::uint64_t total = 0;
-    for (const auto& loop : loops_) {
-        total += loop->upstream_connections_opened();
-    }
-    return total;
-}
-
 }  // namespace scagent::proxy

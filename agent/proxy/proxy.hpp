@@ -36,8 +36,6 @@ class Proxy final : public runtime::Component {
 
     /// The bound port of each of options.listeners, in order (after start()).
     const std::vector<std::uint16_t>& ports() const noexcept { return ports_; }
-    /// Upstream connections opened so far, over every loop.
-    std::uint64_t upstream_connections_opened() const noexcept;
 
   private:
     ProxyMetrics metrics_;

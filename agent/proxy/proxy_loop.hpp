@@ -46,9 +46,6 @@ class ProxyLoop {
     /// Completes once every connection has ended and the loop's thread has finished.
     boost::asio::awaitable<void> closed();
 
-    /// Upstream connections this loop ever opened (tests: keep-alive reuse).
-    std::uint64_t upstream_connections_opened() const noexcept { return state_.pool.opened(); }
-
   private:
     struct Listener {
         boost::asio::ip::tcp::acceptor acceptor;

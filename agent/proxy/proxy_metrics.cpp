@@ -47,29 +47,35 @@ ServiceMeters::Meters& ServiceMeters::of(std::string_view service) {
     return *by_service_.emplace(service_label_, std::move(meters)).first->second;
 }
 
-void ServiceMeters::count_request(Meters& meters, unsigned code) {
-    auto it = meters.by_code.find(code);
-    if (it == meters.by_code.end()) {
-        const auto& service = meters.service;
-        it = meters.by_code
-                 .emplace(code, &metrics_.requests.Add(
-                                    {{"service", service}, {"code", std::to_string(code)}}))
-                 .first;
+namespace {
+
+/// The counter of `family` for (service, `label` = `value`), looked up in `cache` first: Add()
+/// locks the family and hashes the labels, so each series is added once per loop.
+template <class Cache, class Key, class LabelValue>
+prometheus::Counter& cached_counter(Cache& cache, const Key& key,
+                                    prometheus::Family<prometheus::Counter>& family,
+                                    const std::string& service, const char* label,
+                                    LabelValue label_value) {
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        auto* counter = &family.Add({{"service", service}, {label, label_value()}});
+        it = cache.emplace(typename Cache::key_type(key), counter).first;
     }
-    it->second->Increment();
+    return *it->second;
+}
+
+}  // namespace
+
+void ServiceMeters::count_request(Meters& meters, unsigned code) {
+    cached_counter(meters.by_code, code, metrics_.requests, meters.service, "code", [code] {
+        return std::to_string(code);
+    }).Increment();
 }
 
 void ServiceMeters::count_upstream_error(Meters& meters, std::string_view reason) {
-    auto it = meters.errors_by_reason.find(reason);
-    if (it == meters.errors_by_reason.end()) {
-        const auto& service = meters.service;
-        it = meters.errors_by_reason
-                 .emplace(std::string(reason),
-                          &metrics_.upstream_errors.Add(
-                              {{"service", service}, {"reason", std::string(reason)}}))
-                 .first;
-    }
-    it->second->Increment();
+    cached_counter(meters.errors_by_reason, reason, metrics_.upstream_errors, meters.service,
+                   "reason", [reason] { return std::string(reason); })
+        .Increment();
 }
 
 }  // namespace scagent::proxy

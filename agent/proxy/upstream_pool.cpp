@@ -81,8 +81,6 @@ boost::asio::awaitable<Acquired> UpstreamPool::acquire(std::string host, std::ui
         co_return Acquired{nullptr, true, std::nullopt};
     }
     ++endpoint.open;
-    ++open_total_;
-    ++opened_;
     net::Origin origin;
     origin.valid = true;
     origin.host = std::move(host);
@@ -141,7 +139,6 @@ void UpstreamPool::close_idle() {
 void UpstreamPool::closed(Endpoint& endpoint, UpstreamConnection* connection) {
     if (endpoint.open > 0) {
         --endpoint.open;
-        --open_total_;
     }
     if (connection != nullptr) {
         if (connection->gauge != nullptr) {

@@ -87,10 +87,6 @@ class UpstreamPool {
     /// Closes every idle connection (stop).
     void close_idle();
 
-    std::size_t open_connections() const noexcept { return open_total_; }
-    /// Connections ever opened (tests: keep-alive reuse means few).
-    std::uint64_t opened() const noexcept { return opened_.load(std::memory_order_relaxed); }
-
   private:
     friend struct UpstreamConnection;
     struct Endpoint {
@@ -103,8 +99,6 @@ class UpstreamPool {
     UpstreamPoolOptions options_;
     plugins::Clock& clock_;
     std::unordered_map<std::string, Endpoint> endpoints_;
-    std::size_t open_total_ = 0;
-    std::atomic<std::uint64_t> opened_{0};  // read by other threads (tests, stats)
 };
 
 }  // namespace scagent::proxy

@@ -540,6 +540,8 @@ TEST_F(ProxyTest, AProviderKilledUnderLoadCostsAtMostTheCallsInFlightOnIt) {
     }
     // Kill once a sixth of the load is through (counted, not timed).
     third_through.get_future().wait();
+    const int victim_served = victim->requests();
+    const int survivor_before_kill = survivor->requests();
     victim.reset();
     {
         std::lock_guard lock(killed_mutex);
@@ -550,7 +552,10 @@ TEST_F(ProxyTest, AProviderKilledUnderLoadCostsAtMostTheCallsInFlightOnIt) {
         client.join();
     }
     EXPECT_LE(failed.load(), kClients) << "only calls in flight on the killed instance may fail";
-    EXPECT_EQ(answered.load() + failed.load(), kClients * kCallsEach);
+    // The kill hit an instance in use, and the survivor took the rest of the load.
+    EXPECT_GT(victim_served, 0);
+    EXPECT_GE(survivor->requests() - survivor_before_kill,
+              kClients * kCallsEach - survivor_before_kill - victim_served - failed.load());
 }
 
 TEST_F(ProxyTest, AHundredMebibyteAnswerPassesWithoutGrowingTheAgent) {
