@@ -7,17 +7,18 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
 
 #include <array>
 #include <optional>
+#include <span>
 #include <variant>
 
 #include "agent/discovery/discovery.hpp"
 #include "agent/proxy/call_target.hpp"
 #include "agent/proxy/forward_headers.hpp"
+#include "agent/proxy/message_head.hpp"
 #include "agent/proxy/proxy_error.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 #include "plugins/governance/governed_selector.hpp"
@@ -37,8 +38,6 @@ using Parser = http::response_parser<http::buffer_body>;
 /// Without a retry policy, a call whose connection could not be opened still tries this many
 /// other instances: nothing reached the first one, so any method is safe to send elsewhere.
 constexpr int kConnectRetries = 2;
-/// Body bytes relayed per read/write step; one buffer per call in flight.
-constexpr std::size_t kRelayChunk = 16 * 1024;
 /// An answer head above this is refused (as Beast's default 8 KiB would too, but later).
 constexpr std::uint32_t kMaxAnswerHeader = 64 * 1024;
 
@@ -156,9 +155,11 @@ asio::awaitable<bool> write_error(beast::tcp_stream& client, const ProxyError& e
     co_return !ec;
 }
 
-/// Streams the answer whose head `parser` holds from the upstream to the client.
+/// Streams the answer whose head `parser` holds from the upstream to the client: the head
+/// goes out with the first body bytes, each later read with one write (re-framed as chunks
+/// when the client's connection must stay open and the upstream gave no length).
 asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Parser& parser,
-                                            beast::tcp_stream& client, std::string_view instance_id,
+                                            ClientSide& client, std::string_view instance_id,
                                             const ProxyShared& shared, unsigned version,
                                             bool keep_alive, bool head_request) {
     AttemptResult result{Ended::kAnswered, parser.get().result_int(), false, {}};
@@ -171,11 +172,13 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Parser
     }
     const bool bodiless =
         head_request || result.status / 100 == 1 || result.status == 204 || result.status == 304;
+    bool chunked = false;
     if (content_length) {
         message.content_length(*content_length);
     } else if (!bodiless && version >= 11) {
         // Close-delimited or chunked upstream: chunked toward the client keeps its connection.
         message.chunked(true);
+        chunked = true;
     } else if (!bodiless) {
         // An HTTP/1.0 client knows no chunks: the close marks the end.
         result.close_client = true;
@@ -183,10 +186,18 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Parser
     message.version(version);  // the client's, whatever the provider spoke
     message.keep_alive(keep_alive && !result.close_client);
 
-    std::array<char, kRelayChunk> chunk;  // NOLINT: filled before use
-    http::response_serializer<http::buffer_body> serializer{message};
+    auto& head = client.buffers.head;
+    auto& chunk = client.buffers.body;
+    head.clear();
+    append_response_head(message.base(), head);
+    const std::size_t head_size = head.size();
+    static constexpr std::string_view kCrlf = "\r\n";
+    static constexpr std::string_view kLastChunk = "0\r\n\r\n";
     auto& body = message.body();
+    bool head_sent = false;
+    bool last_chunk_sent = !chunked;
     do {
+        std::size_t got = 0;
         if (!parser.is_done()) {
             body.data = chunk.data();
             body.size = chunk.size();
@@ -203,25 +214,42 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Parser
                 result.reason = "reset";
                 co_return result;
             }
-            body.size = chunk.size() - body.size;
-            body.data = chunk.data();
-            body.more = !parser.is_done();
-        } else {
-            body.data = nullptr;
-            body.size = 0;
-            body.more = false;
+            got = chunk.size() - body.size;
         }
-        client.expires_after(shared.options.client_idle_timeout);
-        auto [ec, n] = co_await http::async_write(client, serializer, kNoThrow);
-        if (ec == http::error::need_buffer) {
-            ec = {};
+        // head | chunk size line | bytes | CRLF | last chunk
+        std::array<asio::const_buffer, 5> out;
+        std::size_t parts = 0;
+        head.resize(head_size);
+        if (chunked && got > 0) {
+            append_chunk_size(got, head);
         }
+        const std::string_view prefix = std::string_view(head).substr(head_sent ? head_size : 0);
+        if (!prefix.empty()) {
+            out[parts++] = asio::buffer(prefix);
+        }
+        if (got > 0) {
+            out[parts++] = asio::buffer(chunk.data(), got);
+            if (chunked) {
+                out[parts++] = asio::buffer(kCrlf);
+            }
+        }
+        if (parser.is_done() && !last_chunk_sent) {
+            out[parts++] = asio::buffer(kLastChunk);
+            last_chunk_sent = true;
+        }
+        if (parts == 0) {
+            continue;  // only framing arrived (a chunk header): nothing to pass on yet
+        }
+        client.stream.expires_after(shared.options.client_idle_timeout);
+        auto [ec, n] = co_await asio::async_write(
+            client.stream, std::span<const asio::const_buffer>(out.data(), parts), kNoThrow);
         if (ec) {
             result.ended = Ended::kClientGone;
             result.reason = "client";
             co_return result;
         }
-    } while (!parser.is_done() || !serializer.is_done());
+        head_sent = true;
+    } while (!parser.is_done());
     co_return result;
 }
 
@@ -376,8 +404,13 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                 } else {
                     connection->stream.expires_never();
                 }
+                auto& head = client.buffers.head;
+                head.clear();
+                append_request_head(request.base(), head);
+                const std::array<asio::const_buffer, 2> message{asio::buffer(head),
+                                                                asio::buffer(request.body())};
                 auto [write_ec, written] =
-                    co_await http::async_write(connection->stream, request, kNoThrow);
+                    co_await asio::async_write(connection->stream, message, kNoThrow);
                 if (write_ec) {
                     result = {
                         write_ec == beast::error::timeout ? Ended::kTimedOut : Ended::kNoAnswer, 0,
@@ -470,9 +503,8 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
 
         if (result.ended == Ended::kAnswered && !again) {
             // The answer goes to the client, streamed.
-            auto relayed =
-                co_await relay_answer(*connection, *parser, client.stream, chosen->instance_id,
-                                      shared, version, keep_alive, head_request);
+            auto relayed = co_await relay_answer(*connection, *parser, client, chosen->instance_id,
+                                                 shared, version, keep_alive, head_request);
             last = relayed;
             relayed_answer = true;
             answered_by = chosen->instance_id;

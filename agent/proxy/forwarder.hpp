@@ -6,6 +6,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -60,9 +61,20 @@ struct LoopState {
     plugins::SeededRng rng;
 };
 
+/// Scratch space a client connection lends each of its calls in turn, so that a call allocates
+/// no head or relay buffer of its own.
+struct CallBuffers {
+    /// Body bytes relayed per read/write step.
+    static constexpr std::size_t kRelayChunk = 16 * 1024;
+
+    std::string head;  ///< the head being written (upstream request, then client answer)
+    std::array<char, kRelayChunk> body;  // NOLINT: filled before use
+};
+
 /// The client side of one call: the connection it came on and who is calling.
 struct ClientSide {
     boost::beast::tcp_stream& stream;
+    CallBuffers& buffers;
     /// The caller a service's own proxy.listen stands for; empty on the shared listener.
     std::string_view listen_as;
     std::string_view address;  ///< the client's IP, for X-Forwarded-For

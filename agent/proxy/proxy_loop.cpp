@@ -166,6 +166,7 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, std::string caller) {
     const std::string address = ec ? std::string("unknown") : remote.address().to_string();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
+    CallBuffers call_buffers;
     const auto id = ++next_client_;
     auto& self = clients_[id];
     self.stream = &stream;
@@ -212,7 +213,7 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, std::string caller) {
         }
         clients_[id].busy = true;
         auto& request = parser.get();
-        ClientSide side{stream, caller, address};
+        ClientSide side{stream, call_buffers, caller, address};
         const bool again = co_await forward_call(shared_, state_, side, request);
         clients_[id].busy = false;
         if (!again || stopping_) {

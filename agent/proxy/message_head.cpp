@@ -1,0 +1,64 @@
+#include "agent/proxy/message_head.hpp"
+
+#include <array>
+#include <charconv>
+
+namespace scagent::proxy {
+namespace {
+
+namespace http = boost::beast::http;
+
+void append_fields(const http::fields& fields, std::string& out) {
+    for (const auto& field : fields) {
+        out.append(field.name_string());
+        out.append(": ");
+        out.append(field.value());
+        out.append("\r\n");
+    }
+    out.append("\r\n");
+}
+
+void append_version(unsigned version, std::string& out) {
+    out.append(version >= 11 ? "HTTP/1.1" : "HTTP/1.0");
+}
+
+}  // namespace
+
+void append_request_head(const http::request_header<>& head, std::string& out) {
+    out.append(head.method_string());
+    out.push_back(' ');
+    out.append(head.target());
+    out.push_back(' ');
+    append_version(head.version(), out);
+    out.append("\r\n");
+    append_fields(head, out);
+}
+
+void append_response_head(const http::response_header<>& head, std::string& out) {
+    append_version(head.version(), out);
+    out.push_back(' ');
+    std::array<char, 8> digits{};
+    const auto [end, ec] =
+        std::to_chars(digits.data(), digits.data() + digits.size(), head.result_int());
+    out.append(digits.data(), ec == std::errc{} ? end : digits.data());
+    out.push_back(' ');
+    // reason() is the upstream's phrase, else the standard one, else Beast's "<unknown-status>"
+    // placeholder, which goes out as the empty phrase HTTP/1.1 allows.
+    auto reason = head.reason();
+    if (http::int_to_status(head.result_int()) == http::status::unknown &&
+        reason == http::obsolete_reason(http::status::unknown)) {
+        reason = {};
+    }
+    out.append(reason);
+    out.append("\r\n");
+    append_fields(head, out);
+}
+
+void append_chunk_size(std::size_t size, std::string& out) {
+    std::array<char, 2 * sizeof(std::size_t)> digits{};
+    const auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), size, 16);
+    out.append(digits.data(), ec == std::errc{} ? end : digits.data());
+    out.append("\r\n");
+}
+
+}  // namespace scagent::proxy
