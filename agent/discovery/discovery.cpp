@@ -48,7 +48,7 @@ Discovery::Discovery(asio::any_io_executor executor, clients::RegistryClient& cl
     // the waiters explicitly and let them see "unavailable".
     refresher_->set_on_key_failed([this](const CacheKey& key) { waiters_.notify(key); });
     refresher_->set_on_result([this](bool answered) { on_refresh_result(answered); });
-    refresher_->set_on_tick([this] { on_tick(); });
+    refresher_->set_on_housekeeping([this] { housekeeping(); });
     if (options_.watch) {
         WatcherOptions watcher_options;
         watcher_options.tls = options_.tls;
@@ -187,7 +187,7 @@ void Discovery::on_refresh_result(bool answered) {
     }
 }
 
-void Discovery::on_tick() {
+void Discovery::housekeeping() {
     if (pending_restore_ && !options_.pinned.empty() &&
         clock_.now() - started_at_ >= options_.restore_after) {
         restore_pending("the registry has not answered yet");

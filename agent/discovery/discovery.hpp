@@ -101,7 +101,7 @@ class Discovery final : public runtime::Component {
   private:
     void load_snapshot();
     void on_refresh_result(bool answered);
-    void on_tick();
+    void housekeeping();
     void restore_pending(const char* why);
     void prune_selector();
 

@@ -38,8 +38,8 @@ void Refresher::set_on_key_failed(KeyListener listener) {
     on_key_failed_ = std::move(listener);
 }
 
-void Refresher::set_on_tick(std::function<void()> on_tick) {
-    on_tick_ = std::move(on_tick);
+void Refresher::set_on_housekeeping(std::function<void()> on_housekeeping) {
+    on_housekeeping_ = std::move(on_housekeeping);
 }
 
 void Refresher::start() {
@@ -86,16 +86,10 @@ asio::awaitable<void> Refresher::run(runtime::Supervisor::Checkpoint checkpoint)
     using Clock = std::chrono::steady_clock;
     auto next_full = Clock::now();
     auto next_expire = Clock::now() + options_.expire_period;
-    std::string last_consumer;
-    bool sent_once = false;
     while (!stopped_) {
         checkpoint();
         auto now = Clock::now();
         std::string consumer = consumer_id_ ? consumer_id_() : std::string();
-        if (sent_once && consumer != last_consumer) {
-            // Registered (or re-registered): record the dependency under the new id now.
-            full_pending_ = true;
-        }
         std::vector<CacheKey> keys;
         if (full_pending_ || now >= next_full) {
             full_pending_ = false;
@@ -117,8 +111,6 @@ asio::awaitable<void> Refresher::run(runtime::Supervisor::Checkpoint checkpoint)
             pending_services_.clear();
         }
         if (!keys.empty()) {
-            sent_once = true;
-            last_consumer = consumer;
             bool ok = co_await refresh(std::move(keys), std::move(consumer));
             if (on_result_) {
                 on_result_(ok);
@@ -132,10 +124,10 @@ asio::awaitable<void> Refresher::run(runtime::Supervisor::Checkpoint checkpoint)
                              key.to_string());
             }
         }
-        if (on_tick_) {
-            on_tick_();
+        if (on_housekeeping_) {
+            on_housekeeping_();
         }
-        timer_.expires_at(std::min(next_full, Clock::now() + options_.tick));
+        timer_.expires_at(std::min(next_full, Clock::now() + options_.housekeeping));
         co_await timer_.async_wait(kNoThrow);
     }
 }

@@ -20,8 +20,10 @@ namespace scagent::discovery {
 struct RefresherOptions {
     /// registry.refresh_interval: one batch find for every tracked key.
     std::chrono::milliseconds interval = std::chrono::seconds(30);
-    /// How often the loop looks at the consumer id and runs `on_tick` (snapshot, age gauges).
-    std::chrono::milliseconds tick = std::chrono::milliseconds(250);
+    /// How often the loop runs `on_housekeeping` (age gauges, due snapshot writes, pruning):
+    /// upkeep on a period, not coordination; anything that needs a refresh wakes the loop at
+    /// once through refresh_*_soon.
+    std::chrono::milliseconds housekeeping = std::chrono::seconds(1);
     /// How often idle entries are dropped (InstanceCache::expire_idle).
     std::chrono::milliseconds expire_period = std::chrono::seconds(60);
     /// Restarts the loop when it throws; null: a private one (unit tests).
@@ -34,7 +36,8 @@ struct RefresherOptions {
 ///    events;
 ///  - refresh_soon (a first request, a watch event) refreshes just those keys at once;
 ///  - a changed consumer id (the local service got registered, or re-registered under a new
-///    id) triggers a full refresh, so the dependency exists before the first watch event;
+///    id) is signalled with refresh_all_soon: a full refresh, so the dependency exists before
+///    the first watch event;
 ///  - a failed call marks every key of it failed: data kept, source becomes cache.
 ///
 /// Threading: everything runs on `strand`; the public methods may be called from any thread.
@@ -52,8 +55,8 @@ class Refresher {
     void set_on_result(std::function<void(bool answered)> on_result);
     /// Called on the strand for each key whose refresh got no answer (waiters re-check).
     void set_on_key_failed(KeyListener listener);
-    /// Called on the strand every tick.
-    void set_on_tick(std::function<void()> on_tick);
+    /// Called on the strand every `housekeeping` period.
+    void set_on_housekeeping(std::function<void()> on_housekeeping);
 
     void start();
     /// Asks the loop to end; a batch find in flight is cancelled.
@@ -86,7 +89,7 @@ class Refresher {
     RefresherOptions options_;
     std::function<void(bool)> on_result_;
     KeyListener on_key_failed_;
-    std::function<void()> on_tick_;
+    std::function<void()> on_housekeeping_;
     std::atomic<std::uint64_t> calls_{0};
     runtime::SupervisedGroup loops_;
 

@@ -74,8 +74,9 @@ asio::awaitable<void> Watcher::run(runtime::Supervisor::Checkpoint checkpoint) {
         checkpoint();
         std::string consumer = consumer_id_ ? consumer_id_() : std::string();
         if (consumer.empty()) {
-            // Nothing to watch until the local service has an id (registration pending).
-            timer_.expires_after(options_.consumer_poll);
+            // Nothing to watch until the local service has an id (registration pending):
+            // consumer_changed() ends this wait (same strand, so it cannot slip in between).
+            timer_.expires_at(boost::asio::steady_timer::time_point::max());
             co_await timer_.async_wait(kNoThrow);
             continue;
         }

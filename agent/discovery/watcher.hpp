@@ -30,10 +30,6 @@ struct WatcherOptions {
     /// SC pings every 30 s with a 4 x 30 s read deadline (spec §1.4.11); Beast pings on our side
     /// after half of this and drops the connection when nothing at all arrives for this long.
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(120);
-    /// How often to look again while the local service has no id yet.
-    /// While no local service has an id yet, how often to look again; consumer_changed()
-    /// wakes the watcher at once, so this is only a safety net.
-    std::chrono::milliseconds consumer_poll = std::chrono::seconds(30);
     /// Restarts the loop when it throws; null: a private one (unit tests).
     runtime::Supervisor* supervisor = nullptr;
     net::TlsOptions tls;

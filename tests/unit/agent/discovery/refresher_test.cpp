@@ -66,7 +66,7 @@ class RefresherTest : public ::testing::Test {
     void make(std::chrono::milliseconds interval) {
         RefresherOptions options;
         options.interval = interval;
-        options.tick = 5ms;
+        options.housekeeping = 5ms;
         refresher_ = std::make_unique<Refresher>(
             boost::asio::make_strand(ioc_), *client_, cache_, [this] { return consumer_; },
             options);
@@ -147,7 +147,7 @@ TEST_F(RefresherTest, HostileIndexesAreIgnoredAndAMissingServiceIsNotFound) {
     EXPECT_FALSE(cache_.peek(kStock).set->service_found);
 }
 
-TEST_F(RefresherTest, TheConsumerIdAppearingTriggersAFullRefreshAtOnce) {
+TEST_F(RefresherTest, TheConsumerIdAppearingTriggersAFullRefreshAtOnceWhenSignalled) {
     consumer_.clear();
     cache_.track(kStock, true);
     make(1h);
@@ -155,6 +155,8 @@ TEST_F(RefresherTest, TheConsumerIdAppearingTriggersAFullRefreshAtOnce) {
     ASSERT_TRUE(run_until([&] { return transport_.requests.size() == 1; }));
     EXPECT_EQ(consumer_header(0), "");
     consumer_ = "consumer-2";
+    // What Discovery::consumer_changed does when the daemon sees the registration change.
+    refresher_->refresh_all_soon();
     ASSERT_TRUE(run_until([&] { return transport_.requests.size() == 2; }));
     EXPECT_EQ(consumer_header(1), "consumer-2");
 }
