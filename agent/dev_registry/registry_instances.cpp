@@ -96,17 +96,30 @@ Result<std::string> RegistryStore::register_instance_locked(Service& service, co
     return iid;
 }
 
+RegistryStore::InstanceRef RegistryStore::find_instance_locked(const std::string& tenant,
+                                                               const std::string& sid,
+                                                               const std::string& iid) {
+    sweep_locked();
+    Service* service = find_service(tenant, sid);
+    if (service == nullptr) {
+        return {};
+    }
+    auto it = service->instances.find(iid);
+    if (it == service->instances.end()) {
+        return {};
+    }
+    return {service, &it->second};
+}
+
 Result<Unit> RegistryStore::heartbeat(const std::string& tenant, const std::string& sid,
                                       const std::string& iid) {
     std::lock_guard lock(mutex_);
-    sweep_locked();
-    Service* s = find_service(tenant, sid);
-    auto it = s == nullptr ? decltype(s->instances.end()){} : s->instances.find(iid);
-    if (s == nullptr || it == s->instances.end()) {
+    auto [s, found] = find_instance_locked(tenant, sid, iid);
+    if (found == nullptr) {
         return instance_missing();
     }
-    if (it->second.expires_at != plugins::Clock::TimePoint::max()) {
-        it->second.expires_at = clock_.now() + it->second.ttl;
+    if (found->expires_at != plugins::Clock::TimePoint::max()) {
+        found->expires_at = clock_.now() + found->ttl;
     }
     return Unit{};
 }
@@ -144,9 +157,8 @@ Result<OrderedJson> RegistryStore::heartbeat_many(const std::string& tenant, con
 Result<Unit> RegistryStore::deregister(const std::string& tenant, const std::string& sid,
                                        const std::string& iid) {
     std::lock_guard lock(mutex_);
-    sweep_locked();
-    Service* s = find_service(tenant, sid);
-    if (s == nullptr || !s->instances.contains(iid)) {
+    auto [s, found] = find_instance_locked(tenant, sid, iid);
+    if (found == nullptr) {
         return instance_missing();
     }
     remove_instance_locked(*s, iid, "DELETE");
@@ -161,16 +173,14 @@ Result<Unit> RegistryStore::set_status(const std::string& tenant, const std::str
                         "OUTOFSERVICE"};
     }
     std::lock_guard lock(mutex_);
-    sweep_locked();
-    Service* s = find_service(tenant, sid);
-    auto it = s == nullptr ? decltype(s->instances.end()){} : s->instances.find(iid);
-    if (s == nullptr || it == s->instances.end()) {
+    auto [s, found] = find_instance_locked(tenant, sid, iid);
+    if (found == nullptr) {
         return instance_missing();
     }
-    it->second.doc["status"] = status;
-    it->second.doc["modTimestamp"] = unix_seconds_now();
-    it->second.mod_rev = ++mod_counter_;
-    emit_locked(*s, it->second.doc, "UPDATE");
+    found->doc["status"] = status;
+    found->doc["modTimestamp"] = unix_seconds_now();
+    found->mod_rev = ++mod_counter_;
+    emit_locked(*s, found->doc, "UPDATE");
     return Unit{};
 }
 
@@ -183,13 +193,11 @@ Result<Unit> RegistryStore::put_instance_properties(const std::string& tenant,
         return std::get<ApiError>(converted);
     }
     std::lock_guard lock(mutex_);
-    sweep_locked();
-    Service* s = find_service(tenant, sid);
-    auto it = s == nullptr ? decltype(s->instances.end()){} : s->instances.find(iid);
-    if (s == nullptr || it == s->instances.end()) {
+    auto [s, found] = find_instance_locked(tenant, sid, iid);
+    if (found == nullptr) {
         return instance_missing();
     }
-    auto& doc = it->second.doc;
+    auto& doc = found->doc;
     const auto& props = std::get<OrderedJson>(converted);
     if (props.contains("properties")) {
         doc["properties"] = props["properties"];
@@ -198,7 +206,7 @@ Result<Unit> RegistryStore::put_instance_properties(const std::string& tenant,
     }
     doc["modTimestamp"] = unix_seconds_now();
     doc = reorder(doc, instance_fields());
-    it->second.mod_rev = ++mod_counter_;
+    found->mod_rev = ++mod_counter_;
     emit_locked(*s, doc, "UPDATE");
     return Unit{};
 }

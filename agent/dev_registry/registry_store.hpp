@@ -119,6 +119,14 @@ class RegistryStore {
     using DependencyKey = std::tuple<std::string, std::string, std::string>;
 
     Service* find_service(const std::string& tenant, const std::string& sid);
+    /// One instance with its service, after expired leases are swept; both null when either
+    /// does not exist. Under mutex_.
+    struct InstanceRef {
+        Service* service = nullptr;
+        Instance* instance = nullptr;
+    };
+    InstanceRef find_instance_locked(const std::string& tenant, const std::string& sid,
+                                     const std::string& iid);
     std::vector<Service*> match_services(const std::string& tenant, const std::string& env,
                                          const std::string& app, const std::string& name);
     Result<std::string> register_instance_locked(Service& service, const Json& body);
