@@ -20,6 +20,7 @@
 #include "agent/proxy/forward_headers.hpp"
 #include "agent/proxy/message_head.hpp"
 #include "agent/proxy/proxy_error.hpp"
+#include "agent/proxy/request_body.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 #include "plugins/governance/governed_selector.hpp"
 #include "plugins/governance/retry.hpp"
@@ -263,10 +264,16 @@ LoopState::LoopState(ProxyShared& shared, std::uint64_t seed)
       rng(seed) {}
 
 asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientSide client,
-                                   ClientRequest& request) {
+                                   CallRequest call) {
     const auto started = shared.clock.now();
+    auto& request = call.head;
+    StreamedBody* const streamed = call.streamed_body;
     const unsigned version = request.version();
-    const bool keep_alive = request.keep_alive();
+    // A streamed body the call did not read to the end is still on the client's connection:
+    // it cannot carry another call after this one.
+    const auto keep_alive_after = [&] {
+        return call.keep_alive && (streamed == nullptr || streamed->done());
+    };
     const auto method = request.method();
     const bool head_request = method == http::verb::head;
 
@@ -277,6 +284,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     if (const auto* error = std::get_if<ProxyError>(&resolved)) {
         auto& meters = loop.meters.of("-");
         loop.meters.count_request(meters, error->status);
+        const bool keep_alive = keep_alive_after();
         co_return co_await write_error(client.stream, *error, version, keep_alive) && keep_alive;
     }
     const auto& target = std::get<CallTarget>(resolved);
@@ -307,6 +315,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                                       : std::string_view(target.service));
     if (failure) {
         loop.meters.count_request(meters, failure->status);
+        const bool keep_alive = keep_alive_after();
         co_return co_await write_error(client.stream, *failure, version, keep_alive) && keep_alive;
     }
 
@@ -318,7 +327,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     const auto snapshot = shared.snapshots ? shared.snapshots() : nullptr;
     if (snapshot && snapshot->reads_headers()) {
         // Only when a rule can look at them: copying every header is most of a view's cost.
-        for (const auto& field : request.base()) {
+        for (const auto& field : static_cast<const http::fields&>(request)) {
             view.headers.emplace(std::string(field.name_string()), std::string(field.value()));
         }
     }
@@ -333,15 +342,27 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         retry.emplace(retry_config, loop.rng);
     }
 
-    prepare_upstream_headers(request.base(), target.caller, client.address);
-    request.erase(http::field::expect);  // the body goes with the head: nothing to wait for
+    prepare_upstream_headers(request, target.caller, client.address);
+    // A buffered body goes with the head, and a streamed one is asked of the client only
+    // once an upstream connection is open: nothing for the upstream to wait for.
+    request.erase(http::field::expect);
     request.target(target.path);
-    request.version(11);
-    request.keep_alive(true);
-    request.prepare_payload();
+    request.version(11);  // keep-alive by default: no Connection field needed
+    if (streamed != nullptr && streamed->chunked()) {
+        request.set(http::field::transfer_encoding, "chunked");  // the length is not known
+    } else if (streamed == nullptr) {
+        const bool expects_body =
+            method == http::verb::post || method == http::verb::put || method == http::verb::patch;
+        if (!call.buffered_body.empty() || expects_body) {
+            request.set(http::field::content_length, std::to_string(call.buffered_body.size()));
+        } else {
+            request.erase(http::field::content_length);
+        }
+    }
 
     CallAccounting accounting(shared.budget, *meters.active);
-    const bool may_repeat = idempotent(method);
+    // Only a body the proxy still holds can be sent again.
+    const bool may_repeat = idempotent(method) && streamed == nullptr;
     std::vector<const plugins::Instance*> remaining = candidates;
     const plugins::Instance* previous = nullptr;
     bool stay_on_previous = false;
@@ -406,11 +427,27 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                 }
                 auto& head = client.buffers.head;
                 head.clear();
-                append_request_head(request.base(), head);
+                append_request_head(request, head);
                 const std::array<asio::const_buffer, 2> message{asio::buffer(head),
-                                                                asio::buffer(request.body())};
+                                                                asio::buffer(call.buffered_body)};
                 auto [write_ec, written] =
                     co_await asio::async_write(connection->stream, message, kNoThrow);
+                if (!write_ec && streamed != nullptr) {
+                    const auto idle = shared.options.client_idle_timeout;
+                    const auto passed =
+                        co_await streamed->pass_on(connection->stream, client.buffers.body, idle);
+                    if (passed == StreamedBody::Ended::kClientFailed) {
+                        // Nobody to answer: the upstream got half a request, so it goes too.
+                        loop.pool.discard(std::move(connection));
+                        co_return false;
+                    }
+                    if (passed == StreamedBody::Ended::kUpstreamFailed) {
+                        write_ec = boost::asio::error::connection_reset;
+                    } else if (try_timeout.count() > 0) {
+                        // The try's time limit runs from the end of the upload.
+                        connection->stream.expires_after(try_timeout);
+                    }
+                }
                 if (write_ec) {
                     result = {
                         write_ec == beast::error::timeout ? Ended::kTimedOut : Ended::kNoAnswer, 0,
@@ -461,7 +498,9 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         plugins::governance::Duration delay{};
         const bool nothing_sent =
             result.ended == Ended::kConnectFailed || result.ended == Ended::kAtCapacity;
-        if (result.stale_connection && may_repeat && !fresh_connection_retry_used) {
+        if (streamed != nullptr && streamed->started()) {
+            again = false;  // the body is gone: this attempt's answer is the call's answer
+        } else if (result.stale_connection && may_repeat && !fresh_connection_retry_used) {
             // Not the instance's fault: one more try on a fresh connection to it.
             fresh_connection_retry_used = true;
             want_fresh_connection = true;
@@ -504,7 +543,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         if (result.ended == Ended::kAnswered && !again) {
             // The answer goes to the client, streamed.
             auto relayed = co_await relay_answer(*connection, *parser, client, chosen->instance_id,
-                                                 shared, version, keep_alive, head_request);
+                                                 shared, version, keep_alive_after(), head_request);
             last = relayed;
             relayed_answer = true;
             answered_by = chosen->instance_id;
@@ -561,7 +600,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     unsigned status = last.status;
     if (failure) {
         status = failure->status;
-        client_ok = co_await write_error(client.stream, *failure, version, keep_alive);
+        client_ok = co_await write_error(client.stream, *failure, version, keep_alive_after());
     }
     const auto elapsed = shared.clock.now() - started;
     loop.meters.count_request(meters, status);
@@ -583,7 +622,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         shared.access_log->info(
             line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
-    co_return client_ok&& keep_alive;
+    co_return client_ok&& keep_alive_after();
 }
 
 }  // namespace scagent::proxy

@@ -4,7 +4,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <array>
 #include <functional>
@@ -31,7 +30,17 @@ class GovernanceSnapshot;
 
 namespace scagent::proxy {
 
-using ClientRequest = boost::beast::http::request<boost::beast::http::string_body>;
+class StreamedBody;
+
+/// One request as the client sent it: its head (rewritten in place for the upstream) and its
+/// body, either buffered whole (so a retry can send it again) or streamed once.
+struct CallRequest {
+    boost::beast::http::request_header<>& head;
+    bool keep_alive;  ///< what the client's head asked for
+    std::string_view buffered_body;
+    /// Set for a body above proxy.max_retry_body or of unknown length; null when buffered.
+    StreamedBody* streamed_body = nullptr;
+};
 
 /// What every event loop of the proxy reads: options and the thread-safe parts of the agent.
 /// Instances and governance are immutable snapshots swapped by their owners, so a call reads
@@ -82,9 +91,10 @@ struct ClientSide {
 
 /// Serves one call end to end: target and caller → discovered instances → governed pick
 /// (route rule, isolation, load balancer) → attempt over a pooled connection → retry per the
-/// `retry` policy within the retry budget → the answer streamed back. Returns whether the
-/// client connection can carry another call.
+/// `retry` policy within the retry budget → the answer streamed back. A streamed body is never
+/// sent twice: once its first byte is read, only the attempt it went to can answer. Returns
+/// whether the client connection can carry another call.
 boost::asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientSide client,
-                                          ClientRequest& request);
+                                          CallRequest call);
 
 }  // namespace scagent::proxy

@@ -3,14 +3,17 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <system_error>
 
 #include "agent/proxy/proxy_error.hpp"
+#include "agent/proxy/request_body.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::proxy {
@@ -27,10 +30,6 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 /// The answer to a request that could not be read, or nullopt to close without one.
 std::optional<ProxyError> unreadable_request(const beast::error_code& ec) {
-    if (ec == http::error::body_limit) {
-        return ProxyError{413, "BODY_TOO_LARGE",
-                          "request bodies above proxy.max_retry_body are not supported yet"};
-    }
     if (ec == http::error::header_limit) {
         return ProxyError{431, "HEADERS_TOO_LARGE", "request headers are too large"};
     }
@@ -39,6 +38,16 @@ std::optional<ProxyError> unreadable_request(const beast::error_code& ec) {
         return bad_request("malformed request: " + ec.message());
     }
     return std::nullopt;
+}
+
+/// Answers a request the proxy could not read (when there is anything to say) before the
+/// connection closes.
+asio::awaitable<void> answer_unreadable(beast::tcp_stream& stream, beast::error_code ec) {
+    if (auto error = unreadable_request(ec)) {
+        auto response = error_response(*error, 11, false);
+        stream.expires_after(std::chrono::seconds(5));
+        co_await http::async_write(stream, response, kNoThrow);
+    }
 }
 
 }  // namespace
@@ -183,38 +192,57 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, std::string caller) {
 
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     while (!stopping_) {
-        http::request_parser<http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
-        parser.body_limit(shared_.options.max_retry_body);
+        http::request_parser<http::empty_body> head_parser;
+        head_parser.header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
         stream.expires_after(shared_.options.client_idle_timeout);
-        auto [head_ec, head_n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
-        beast::error_code read_ec = head_ec;
-        if (!read_ec && !parser.is_done()) {
-            // A client that waits for a go-ahead before its body (Expect: 100-continue) gets it
-            // now: the body fits (a larger one was refused with the head).
-            const auto expect = parser.get()[http::field::expect];
-            if (beast::iequals(expect, "100-continue") && parser.get().version() >= 11) {
-                auto [ec, n] =
-                    co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
-                read_ec = ec;
-            }
-            if (!read_ec) {
-                auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
-                read_ec = ec;
-            }
-        }
-        if (read_ec) {
-            if (auto error = unreadable_request(read_ec)) {
-                auto response = error_response(*error, 11, false);
-                stream.expires_after(std::chrono::seconds(5));
-                co_await http::async_write(stream, response, kNoThrow);
-            }
+        auto [head_ec, head_n] =
+            co_await http::async_read_header(stream, buffer, head_parser, kNoThrow);
+        if (head_ec) {
+            co_await answer_unreadable(stream, head_ec);
             break;
         }
+        const bool expects_continue =
+            head_parser.get().version() >= 11 &&
+            beast::iequals(head_parser.get()[http::field::expect], "100-continue");
+        const auto length = head_parser.content_length();
+        const bool streamed = !head_parser.is_done() && (head_parser.chunked() || !length ||
+                                                         *length > shared_.options.max_retry_body);
+        bool again = false;
         clients_[id].busy = true;
-        auto& request = parser.get();
-        ClientSide side{stream, call_buffers, caller, address};
-        const bool again = co_await forward_call(shared_, state_, side, request);
+        if (streamed) {
+            // Too large to keep for a retry: read while it is sent, once.
+            StreamedBody::Parser parser{std::move(head_parser)};
+            parser.body_limit(boost::none);
+            StreamedBody body(stream, buffer, parser, expects_continue);
+            ClientSide side{stream, call_buffers, caller, address};
+            CallRequest call{parser.get(), parser.keep_alive(), {}, &body};
+            again = co_await forward_call(shared_, state_, side, call);
+        } else {
+            http::request_parser<http::string_body> parser{std::move(head_parser)};
+            parser.body_limit(shared_.options.max_retry_body);
+            beast::error_code read_ec;
+            if (!parser.is_done()) {
+                // The body fits: a client waiting for a go-ahead (Expect: 100-continue) gets it.
+                if (expects_continue) {
+                    auto [ec, n] =
+                        co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
+                    read_ec = ec;
+                }
+                if (!read_ec) {
+                    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+                    read_ec = ec;
+                }
+            }
+            if (read_ec) {
+                clients_[id].busy = false;
+                co_await answer_unreadable(stream, read_ec);
+                break;
+            }
+            auto& request = parser.get();
+            ClientSide side{stream, call_buffers, caller, address};
+            CallRequest call{request, request.keep_alive(), request.body(), nullptr};
+            again = co_await forward_call(shared_, state_, side, call);
+        }
         clients_[id].busy = false;
         if (!again || stopping_) {
             break;

@@ -26,8 +26,8 @@ struct ProxyOptions {
     std::vector<LocalCaller> local_services;
     /// Event loops (threads) that accept and serve calls; each has its own upstream pools.
     int threads = 1;
-    /// Request bodies up to this size are kept so that the call can be retried; larger ones are
-    /// refused with 413 (streamed uploads are not retried and not supported yet).
+    /// Request bodies up to this size are kept so that the call can be retried; larger ones,
+    /// and chunked ones, stream to the upstream and are not retried once sent.
     std::size_t max_retry_body = 64 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
     std::chrono::milliseconds connect_timeout{1000};

@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/agent_config.hpp"
@@ -673,6 +674,98 @@ TEST_F(ProxyTest, AClientThatExpectsContinueGetsItAndItsAnswer) {
     EXPECT_EQ(answer.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK", 0), 0u) << answer;
     EXPECT_NE(answer.find("got {}"), std::string::npos) << answer;
     EXPECT_EQ(provider->last().header("Expect"), nullptr);  // the body went with the head
+}
+
+/// Answers "<method> <bytes> <sum of the bytes>" for the body it received.
+std::unique_ptr<Upstream> body_counter(int status = 200) {
+    return std::make_unique<Upstream>([status](const FakeRequest& request) {
+        std::uint64_t sum = 0;
+        for (const unsigned char c : request.body) {
+            sum += c;
+        }
+        FakeReply reply;
+        reply.status = status;
+        reply.body =
+            request.method + " " + std::to_string(request.body.size()) + " " + std::to_string(sum);
+        return reply;
+    });
+}
+
+/// `size` bytes that are not all alike, and what body_counter answers for them.
+std::pair<std::string, std::string> upload_of(const std::string& method, std::size_t size) {
+    std::string body(size, '\0');
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+        body[i] = static_cast<char>('a' + i % 26);
+        sum += static_cast<unsigned char>(body[i]);
+    }
+    return {body, method + " " + std::to_string(size) + " " + std::to_string(sum)};
+}
+
+TEST_F(ProxyTest, ABodyAboveMaxRetryBodyStreamsWholeAndIsNeverSentTwice) {
+    auto failing = body_counter(503);
+    auto healthy = body_counter();
+    const auto sid = registry.create_service("orders");
+    registry.add_instance(sid, failing->port());
+    registry.add_instance(sid, healthy->port());
+    auto agent = start_agent(
+        "servicecomb.matchGroup.everything: \"matches:\\n  - apiPath: {prefix: /}\\n\"\n"
+        "servicecomb.retry.everything: \"maxAttempts: 2\\n\"\n",
+        "proxy:\n  max_retry_body: 1KiB\n");
+    auto proxy = agent->proxy();
+
+    // A small PUT is kept and retried on the healthy instance, whichever was picked first.
+    const auto [small, small_echo] = upload_of("PUT", 512);
+    for (int i = 0; i < 2; ++i) {
+        const auto answer = proxy.put("/orders/x", small);
+        EXPECT_EQ(answer.status, 200) << answer.body;
+        EXPECT_EQ(answer.body, small_echo);
+    }
+    // A large PUT streams: round robin sends one of two to the failing instance, and its 503
+    // is the answer, since the body cannot be sent again.
+    const auto [large, large_echo] = upload_of("PUT", 300 * 1024);
+    const int failing_before = failing->requests();
+    int answered_503 = 0;
+    for (int i = 0; i < 2; ++i) {
+        const auto answer = proxy.put("/orders/x", large);
+        if (answer.status == 503) {
+            ++answered_503;
+        } else {
+            EXPECT_EQ(answer.status, 200) << answer.body;
+            EXPECT_EQ(answer.body, large_echo);
+        }
+    }
+    EXPECT_EQ(answered_503, failing->requests() - failing_before);
+    EXPECT_LE(answered_503, 1);
+    EXPECT_EQ(healthy->last().header("Transfer-Encoding"), nullptr);
+    ASSERT_NE(healthy->last().header("Content-Length"), nullptr);
+    EXPECT_EQ(*healthy->last().header("Content-Length"), std::to_string(large.size()));
+}
+
+TEST_F(ProxyTest, AChunkedUploadStreamsAsChunksAndAWaitingClientGetsContinueFirst) {
+    auto provider = body_counter();
+    registry.add_instance(registry.create_service("orders"), provider->port());
+    auto agent = start_agent("", "proxy:\n  max_retry_body: 1KiB\n");
+    const auto [body, echo] = upload_of("POST", 100 * 1024);
+    std::string chunked;
+    for (std::size_t at = 0; at < body.size(); at += 7000) {
+        const auto piece = body.substr(at, 7000);
+        std::ostringstream size;
+        size << std::hex << piece.size();
+        chunked += size.str() + "\r\n" + piece + "\r\n";
+    }
+    chunked += "0\r\n\r\n";
+    HttpTestClient raw("127.0.0.1", agent->proxy_ports().at(0));
+    const auto answer = raw.raw(
+        "POST /orders/up HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+        "Expect: 100-continue\r\nConnection: close\r\n\r\n" +
+        chunked);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK", 0), 0u)
+        << answer.substr(0, 300);
+    EXPECT_NE(answer.find(echo), std::string::npos) << answer.substr(0, 300);
+    ASSERT_NE(provider->last().header("Transfer-Encoding"), nullptr);
+    EXPECT_EQ(*provider->last().header("Transfer-Encoding"), "chunked");
+    EXPECT_EQ(provider->last().header("Expect"), nullptr);
 }
 
 TEST_F(ProxyTest, AnUnreachableOnlyInstanceGetsUpstreamUnreachable) {
