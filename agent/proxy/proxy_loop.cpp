@@ -53,7 +53,7 @@ asio::awaitable<void> answer_unreadable(beast::tcp_stream& stream, beast::error_
 }  // namespace
 
 ProxyLoop::ProxyLoop(ProxyShared& shared, std::uint64_t seed)
-    : shared_(shared), state_(shared, seed), grace_timer_(ioc_) {}
+    : shared_(shared), state_(shared, seed), grace_timer_(ioc_), sweep_timer_(ioc_) {}
 
 ProxyLoop::~ProxyLoop() {
     if (thread_.joinable()) {
@@ -99,6 +99,7 @@ void ProxyLoop::start() {
     for (auto& listener : listeners_) {
         tasks_.spawn(ioc_.get_executor(), accept_loop(*listener), "proxy accept");
     }
+    tasks_.spawn(ioc_.get_executor(), sweep_loop(), "proxy idle sweep");
     thread_ = std::thread([this] {
         ioc_.run();
         thread_done_.set();
@@ -111,6 +112,7 @@ void ProxyLoop::close(std::chrono::milliseconds grace) {
 
 void ProxyLoop::on_close(std::chrono::milliseconds grace) {
     stopping_ = true;
+    sweep_timer_.cancel();
     for (auto& listener : listeners_) {
         boost::system::error_code ignored;
         listener->acceptor.close(ignored);
@@ -145,6 +147,23 @@ asio::awaitable<void> ProxyLoop::closed() {
     co_await thread_done_.wait();
     if (thread_.joinable()) {
         thread_.join();  // run() has returned: this does not block
+    }
+}
+
+asio::awaitable<void> ProxyLoop::sweep_loop() {
+    // Without it an idle connection is only looked at when its endpoint is used again, which
+    // for an instance that went away is never: its sockets would stay open for good.
+    const auto period = std::max<std::chrono::milliseconds>(shared_.options.idle_timeout / 2,
+                                                            std::chrono::milliseconds(500));
+    while (!stopping_) {
+        sweep_timer_.expires_after(period);
+        auto [ec] = co_await sweep_timer_.async_wait(kNoThrow);
+        if (ec || stopping_) {
+            co_return;
+        }
+        if (const auto count = state_.pool.close_expired(); count > 0) {
+            spdlog::debug("proxy: closed {} idle upstream connections", count);
+        }
     }
 }
 

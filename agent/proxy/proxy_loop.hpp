@@ -59,6 +59,8 @@ class ProxyLoop {
     boost::asio::awaitable<void> accept_loop(Listener& listener);
     boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, std::string caller);
     void on_close(std::chrono::milliseconds grace);
+    /// Closes upstream connections idle past proxy.idle_timeout, every half of it, until close.
+    boost::asio::awaitable<void> sweep_loop();
 
     ProxyShared& shared_;
     boost::asio::io_context ioc_{1};
@@ -70,6 +72,7 @@ class ProxyLoop {
 
     // The loop's thread only.
     boost::asio::steady_timer grace_timer_;
+    boost::asio::steady_timer sweep_timer_;
     bool stopping_ = false;
     std::uint64_t next_client_ = 0;
     std::unordered_map<std::uint64_t, Client> clients_;

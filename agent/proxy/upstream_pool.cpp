@@ -136,6 +136,30 @@ void UpstreamPool::close_idle() {
     }
 }
 
+std::size_t UpstreamPool::close_expired() {
+    const auto now = clock_.now();
+    std::size_t count = 0;
+    for (auto it = endpoints_.begin(); it != endpoints_.end();) {
+        auto& endpoint = it->second;
+        // The back is the least recently used.
+        while (!endpoint.idle.empty() &&
+               now - endpoint.idle.back()->idle_since >= options_.idle_timeout) {
+            auto connection = std::move(endpoint.idle.back());
+            endpoint.idle.pop_back();
+            boost::system::error_code ignored;
+            connection->stream.socket().close(ignored);
+            closed(endpoint, connection.get());
+            ++count;
+        }
+        if (endpoint.open == 0 && endpoint.idle.empty()) {
+            it = endpoints_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return count;
+}
+
 void UpstreamPool::closed(Endpoint& endpoint, UpstreamConnection* connection) {
     if (endpoint.open > 0) {
         --endpoint.open;

@@ -86,6 +86,10 @@ class UpstreamPool {
     void discard(UpstreamConnectionPtr connection);
     /// Closes every idle connection (stop).
     void close_idle();
+    /// Closes the connections idle for idle_timeout or longer and forgets endpoints with none
+    /// open, so that instances that went away leave neither sockets nor entries behind.
+    /// Returns how many connections it closed.
+    std::size_t close_expired();
 
   private:
     friend struct UpstreamConnection;
