@@ -18,6 +18,7 @@
 #include "config/duration.hpp"
 #include "config/env_substitution.hpp"
 #include "config/secret.hpp"
+#include "config/yaml_bounds.hpp"
 
 namespace scagent::config {
 

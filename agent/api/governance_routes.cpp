@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "config/yaml_bounds.hpp"
+
 namespace scagent::api {
 namespace {
 
@@ -37,9 +39,11 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
 
 nlohmann::json spec_json(const std::string& value) {
     try {
-        return yaml_to_json(YAML::Load(value));
+        // Bounded before the recursive walk: a self-referencing alias or nested aliases would
+        // overflow the stack or exhaust memory here; such an item is rejected by its parser.
+        return yaml_to_json(config::load_yaml(value));
     } catch (const std::exception&) {
-        return value;  // malformed YAML: the item is rejected; show the raw text
+        return value;  // malformed or unbounded YAML: the item is rejected; show the raw text
     }
 }
 
