@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "config/yaml_bounds.hpp"
+#include "plugins/api/text.hpp"
 
 namespace scagent::api {
 namespace {
@@ -167,7 +168,8 @@ void add_governance_routes(net::HttpRouter& router,
     router.add(net::Method::get, "/v1/agent/governance",
                net::sync_route([view = std::move(view)](net::RouteContext&) {
                    const auto current = view();
-                   return net::Reply::json(net::status::ok, governance_json(*current).dump());
+                   return net::Reply::json(net::status::ok,
+                                           plugins::dump_json(governance_json(*current)));
                }));
 }
 

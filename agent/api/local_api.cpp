@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/api/discovery_responses.hpp"
+#include "agent/api/request_text.hpp"
 
 namespace scagent::api {
 namespace {
@@ -16,6 +17,14 @@ net::Reply json_fallback(const net::RouteContext& ctx, net::Status status) {
     return net::Reply::json(status, error_body(error));
 }
 
+/// Runs before every route of both listeners.
+std::optional<net::Reply> check_request(const net::RouteContext& ctx) {
+    if (auto error = invalid_utf8(ctx)) {
+        return net::Reply::json(error->status, error_body(*error));
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 LocalApi::LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::string metrics_listen,
@@ -26,6 +35,8 @@ LocalApi::LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::st
       grace_(grace) {
     router_.set_fallback(json_fallback);
     metrics_router_.set_fallback(json_fallback);
+    router_.set_guard(check_request);
+    metrics_router_.set_guard(check_request);
     router_.set_plus_as_space(false);
     metrics_router_.set_plus_as_space(false);
 }
