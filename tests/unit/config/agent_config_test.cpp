@@ -136,6 +136,12 @@ TEST(AgentConfig, RangesAreEnforcedNeverClamped) {
               "agent.yaml:2:16: drain.delay: must be between 0ms and 10m, found 11m\n");
     EXPECT_EQ(load_text("services: []\ndrain: {timeout: 0s}\n").diagnostics,
               "agent.yaml:2:18: drain.timeout: must be between 1s and 10m, found 0ms\n");
+    // Overflowing and negative durations are errors at the field, never wrapped.
+    EXPECT_EQ(load_text("services: []\nregistry: {refresh_interval: 3000000000000h}\n").diagnostics,
+              "agent.yaml:2:30: registry.refresh_interval: duration '3000000000000h' is too "
+              "large\n");
+    EXPECT_EQ(load_text("services: []\ndrain: {delay: -5s}\n").diagnostics,
+              "agent.yaml:2:16: drain.delay: negative duration '-5s' is not allowed\n");
 }
 
 TEST(AgentConfig, ValuesAreValidated) {
