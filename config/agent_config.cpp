@@ -72,11 +72,11 @@ void parse_registry(MapReader reader, RegistrySettings& registry) {
 }
 
 void parse_listen(MapReader reader, ListenSettings& listen) {
-    const auto address = [](const std::string& value) { return check_listen_address(value); };
+    const auto address = [](const std::string& value) { return check_bind_address(value); };
     reader.optional<std::string>("proxy", listen.proxy, address);
     reader.optional<std::string>("api", listen.api, address);
     reader.optional<std::string>("metrics", listen.metrics, [](const std::string& value) {
-        return value.empty() ? std::string() : check_listen_address(value);
+        return value.empty() ? std::string() : check_bind_address(value);
     });
     reader.reject_unknown();
 }

@@ -144,6 +144,16 @@ TEST(AgentConfig, RangesAreEnforcedNeverClamped) {
               "agent.yaml:2:16: drain.delay: negative duration '-5s' is not allowed\n");
 }
 
+TEST(AgentConfig, HostLessListenAddressesAreAcceptedAndMeanLoopback) {
+    // The listeners resolve ":port" to 127.0.0.1 (net::resolve_listen_address).
+    const auto outcome =
+        load_text("services: []\nlisten: {proxy: ':30101', api: ':30102', metrics: ':9100'}\n");
+    ASSERT_EQ(outcome.diagnostics, "");
+    EXPECT_EQ(outcome.config->agent.listen.proxy, ":30101");
+    EXPECT_EQ(outcome.config->agent.listen.api, ":30102");
+    EXPECT_EQ(outcome.config->agent.listen.metrics, ":9100");
+}
+
 TEST(AgentConfig, ValuesAreValidated) {
     EXPECT_EQ(load_text("services: []\nregistry: {addresses: []}\n").diagnostics,
               "agent.yaml:2:23: registry.addresses: at least one address is needed\n");
