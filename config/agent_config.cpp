@@ -139,6 +139,11 @@ void parse_agent_config(MapReader& root, AgentConfig& config) {
 
     parse_log(root.map("log"), config.log);
     parse_proxy(root.map("proxy"), config.proxy);
+
+    MapReader api = root.map("api");
+    api.optional("token", config.api.token);
+    api.optional<std::vector<std::string>>("allowed_hosts", config.api.allowed_hosts);
+    api.reject_unknown();
     root.optional<int>("threads", config.threads, [](const int& threads) {
         return threads >= 1 && threads <= 64
                    ? std::string()

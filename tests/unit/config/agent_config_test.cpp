@@ -154,6 +154,20 @@ TEST(AgentConfig, HostLessListenAddressesAreAcceptedAndMeanLoopback) {
     EXPECT_EQ(outcome.config->agent.listen.metrics, ":9100");
 }
 
+TEST(AgentConfig, ApiTokenAndAllowedHosts) {
+    auto outcome = load_text("services: []\napi: {token: t0k, allowed_hosts: [agent.internal]}\n");
+    ASSERT_EQ(outcome.diagnostics, "");
+    EXPECT_EQ(outcome.config->agent.api.token.reveal(), "t0k");
+    EXPECT_EQ(outcome.config->agent.api.allowed_hosts, std::vector<std::string>{"agent.internal"});
+    // The token can stay out of the file.
+    outcome = load_text("services: []\n", {{"SC_AGENT_API_TOKEN", "from-env"}});
+    ASSERT_EQ(outcome.diagnostics, "");
+    EXPECT_EQ(outcome.config->agent.api.token.reveal(), "from-env");
+    EXPECT_TRUE(load_text("services: []\n").config->agent.api.token.empty());
+    EXPECT_EQ(load_text("services: []\napi: {tokn: x}\n").diagnostics,
+              "agent.yaml:2:7: api.tokn: unknown key (did you mean 'token'?)\n");
+}
+
 TEST(AgentConfig, ValuesAreValidated) {
     EXPECT_EQ(load_text("services: []\nregistry: {addresses: []}\n").diagnostics,
               "agent.yaml:2:23: registry.addresses: at least one address is needed\n");
