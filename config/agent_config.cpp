@@ -72,11 +72,11 @@ void parse_registry(MapReader reader, RegistrySettings& registry) {
 }
 
 void parse_listen(MapReader reader, ListenSettings& listen) {
-    const auto address = [](const std::string& value) { return check_listen_address(value); };
+    const auto address = [](const std::string& value) { return check_bind_address(value); };
     reader.optional<std::string>("proxy", listen.proxy, address);
     reader.optional<std::string>("api", listen.api, address);
     reader.optional<std::string>("metrics", listen.metrics, [](const std::string& value) {
-        return value.empty() ? std::string() : check_listen_address(value);
+        return value.empty() ? std::string() : check_bind_address(value);
     });
     reader.reject_unknown();
 }
@@ -139,6 +139,11 @@ void parse_agent_config(MapReader& root, AgentConfig& config) {
 
     parse_log(root.map("log"), config.log);
     parse_proxy(root.map("proxy"), config.proxy);
+
+    MapReader api = root.map("api");
+    api.optional("token", config.api.token);
+    api.optional<std::vector<std::string>>("allowed_hosts", config.api.allowed_hosts);
+    api.reject_unknown();
     root.optional<int>("threads", config.threads, [](const int& threads) {
         return threads >= 1 && threads <= 64
                    ? std::string()

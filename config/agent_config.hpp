@@ -69,6 +69,12 @@ struct ProxySettings {
     int max_connections_per_instance = 256;
 };
 
+struct ApiSettings {
+    Secret token;  ///< when set, PUT/POST/PATCH/DELETE need `Authorization: Bearer <token>`
+    /// Host header values accepted besides loopback names/addresses and the listen address.
+    std::vector<std::string> allowed_hosts;
+};
+
 struct AgentConfig {
     std::string source_file;  ///< where it was read from (for messages)
     RegistrySettings registry;
@@ -80,6 +86,7 @@ struct AgentConfig {
     DrainSettings drain;
     LogSettings log;
     ProxySettings proxy;
+    ApiSettings api;
     int threads = 1;
 };
 

@@ -61,8 +61,10 @@ bool parse_port(std::string_view text, int min, int& port) {
     return ec == std::errc() && end == text.data() + text.size() && port >= min && port <= 65535;
 }
 
-/// Splits "host:port" / "[v6]:port"; returns false when the form is wrong.
-bool split_host_port(std::string_view text, std::string_view& host, std::string_view& port) {
+/// Splits "host:port" / "[v6]:port" (and ":port" when `empty_host`); returns false when the form
+/// is wrong.
+bool split_host_port(std::string_view text, std::string_view& host, std::string_view& port,
+                     bool empty_host = false) {
     if (text.starts_with('[')) {
         const auto close = text.find(']');
         if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
@@ -81,7 +83,7 @@ bool split_host_port(std::string_view text, std::string_view& host, std::string_
             return false;  // a bare IPv6 address needs brackets
         }
     }
-    return !host.empty();
+    return empty_host || !host.empty();
 }
 
 }  // namespace
@@ -176,14 +178,26 @@ std::string check_endpoint(const std::string& value) {
     return {};
 }
 
-std::string check_listen_address(const std::string& value) {
+namespace {
+
+std::string check_host_port(const std::string& value, bool empty_host) {
     std::string_view host;
     std::string_view port_text;
     int port = 0;
-    if (!split_host_port(value, host, port_text) || !parse_port(port_text, 0, port)) {
+    if (!split_host_port(value, host, port_text, empty_host) || !parse_port(port_text, 0, port)) {
         return "'" + value + "' is not a listen address: use host:port, e.g. 127.0.0.1:30102";
     }
     return {};
+}
+
+}  // namespace
+
+std::string check_listen_address(const std::string& value) {
+    return check_host_port(value, false);
+}
+
+std::string check_bind_address(const std::string& value) {
+    return check_host_port(value, true);
 }
 
 std::string check_http_url(const std::string& value) {

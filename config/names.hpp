@@ -24,6 +24,9 @@ std::string check_hostname(const std::string& value);
 std::string check_endpoint(const std::string& value);
 /// `host:port` listen address ("[::1]:port" for IPv6); port 0 means "any free port".
 std::string check_listen_address(const std::string& value);
+/// What a listener binds: a listen address, or ":port" alone, which binds 127.0.0.1 (loopback
+/// unless an address is written out).
+std::string check_bind_address(const std::string& value);
 /// `http://host[:port]` or `https://host[:port]`.
 std::string check_http_url(const std::string& value);
 

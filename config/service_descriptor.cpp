@@ -181,7 +181,7 @@ void parse_service_descriptor(MapReader& root, ServiceDescriptor& descriptor) {
     });
     if (servicecomb.has("proxy")) {
         MapReader proxy = servicecomb.map("proxy");
-        proxy.required<std::string>("listen", descriptor.proxy_listen, check_listen_address);
+        proxy.required<std::string>("listen", descriptor.proxy_listen, check_bind_address);
         proxy.reject_unknown();
     }
     // Sections of a go-chassis chassis.yaml / microservice.yaml that the agent does not use; they

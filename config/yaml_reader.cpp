@@ -146,7 +146,7 @@ std::vector<MapEntry> unique_entries(
 std::optional<YAML::Node> parse_yaml(const std::string& text, const std::string& file,
                                      Diagnostics& diagnostics) {
     try {
-        return YAML::Load(text);
+        return load_yaml(text);
     } catch (const YAML::Exception& e) {
         diagnostics.error({file, e.mark.line + 1, e.mark.column + 1}, "", "invalid YAML: " + e.msg);
         return std::nullopt;

@@ -17,7 +17,9 @@
 #include "config/diagnostics.hpp"
 #include "config/duration.hpp"
 #include "config/env_substitution.hpp"
+#include "config/integer.hpp"
 #include "config/secret.hpp"
+#include "config/yaml_bounds.hpp"
 
 namespace scagent::config {
 
@@ -57,25 +59,6 @@ struct MapEntry {
 std::vector<MapEntry> unique_entries(
     const YAML::Node& map,
     const std::function<void(const YAML::Node& key_node, const YAML::Node* first)>& problem);
-
-/// A whole decimal integer with an optional sign ("+5", "-3"); std::errc::result_out_of_range
-/// when it does not fit `Int`, std::errc::invalid_argument for anything else.
-template <typename Int>
-std::errc parse_integer(std::string_view text, Int& out) {
-    if (text.starts_with('+')) {
-        text.remove_prefix(1);
-    }
-    Int value{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc()) {
-        return ec;
-    }
-    if (text.empty() || end != text.data() + text.size()) {
-        return std::errc::invalid_argument;
-    }
-    out = value;
-    return std::errc();
-}
 
 /// Parses YAML text; a syntax error is reported at its position and yields nullopt.
 std::optional<YAML::Node> parse_yaml(const std::string& text, const std::string& file,

@@ -4,12 +4,13 @@
 
 #include "agent/api/discovery_responses.hpp"
 #include "metrics/metrics_registry.hpp"
+#include "plugins/api/text.hpp"
 
 namespace scagent::api {
 namespace {
 
 net::Reply json_reply(net::Status status, const nlohmann::json& body) {
-    return net::Reply::json(status, body.dump());
+    return net::Reply::json(status, plugins::dump_json(body));
 }
 
 net::Reply error_reply(const ApiError& error) {

@@ -6,6 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "config/yaml_bounds.hpp"
+#include "plugins/api/text.hpp"
+
 namespace scagent::api {
 namespace {
 
@@ -37,9 +40,11 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
 
 nlohmann::json spec_json(const std::string& value) {
     try {
-        return yaml_to_json(YAML::Load(value));
+        // Bounded before the recursive walk: a self-referencing alias or nested aliases would
+        // overflow the stack or exhaust memory here; such an item is rejected by its parser.
+        return yaml_to_json(config::load_yaml(value));
     } catch (const std::exception&) {
-        return value;  // malformed YAML: the item is rejected; show the raw text
+        return value;  // malformed or unbounded YAML: the item is rejected; show the raw text
     }
 }
 
@@ -163,7 +168,8 @@ void add_governance_routes(net::HttpRouter& router,
     router.add(net::Method::get, "/v1/agent/governance",
                net::sync_route([view = std::move(view)](net::RouteContext&) {
                    const auto current = view();
-                   return net::Reply::json(net::status::ok, governance_json(*current).dump());
+                   return net::Reply::json(net::status::ok,
+                                           plugins::dump_json(governance_json(*current)));
                }));
 }
 

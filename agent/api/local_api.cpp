@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+
 #include "agent/api/discovery_responses.hpp"
+#include "agent/api/request_text.hpp"
 
 namespace scagent::api {
 namespace {
@@ -16,16 +19,39 @@ net::Reply json_fallback(const net::RouteContext& ctx, net::Status status) {
     return net::Reply::json(status, error_body(error));
 }
 
+/// What runs before every route of a listener on `listen`: who may ask, then whether the text
+/// is UTF-8.
+std::function<std::optional<net::Reply>(const net::RouteContext&)> request_guard(
+    ApiAccess access, std::string listen) {
+    access.listen = std::move(listen);
+    return [access = std::move(access)](const net::RouteContext& ctx) -> std::optional<net::Reply> {
+        auto error = refused_access(ctx, access);
+        if (!error) {
+            error = invalid_utf8(ctx);
+        }
+        if (!error) {
+            return std::nullopt;
+        }
+        auto reply = net::Reply::json(error->status, error_body(*error));
+        if (error->status == 401) {
+            reply.set_header("WWW-Authenticate", "Bearer");
+        }
+        return reply;
+    };
+}
+
 }  // namespace
 
 LocalApi::LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::string metrics_listen,
-                   std::chrono::milliseconds grace)
+                   std::chrono::milliseconds grace, ApiAccess access)
     : ioc_(ioc),
       api_listen_(std::move(api_listen)),
       metrics_listen_(std::move(metrics_listen)),
       grace_(grace) {
     router_.set_fallback(json_fallback);
     metrics_router_.set_fallback(json_fallback);
+    router_.set_guard(request_guard(access, api_listen_));
+    metrics_router_.set_guard(request_guard(std::move(access), metrics_listen_));
     router_.set_plus_as_space(false);
     metrics_router_.set_plus_as_space(false);
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "agent/api/request_access.hpp"
 #include "agent/net/http_router.hpp"
 #include "agent/net/http_server.hpp"
 #include "agent/runtime/component.hpp"
@@ -21,8 +22,10 @@ namespace scagent::api {
 /// cannot bind), stop() once: requests in flight get `grace` (drain.timeout) to finish.
 class LocalApi final : public runtime::Component {
   public:
+    /// Every request of both listeners passes refused_access() (with `access.listen` set to
+    /// `api_listen`) and the UTF-8 check before its route.
     LocalApi(boost::asio::io_context& ioc, std::string api_listen, std::string metrics_listen,
-             std::chrono::milliseconds grace = std::chrono::seconds(5));
+             std::chrono::milliseconds grace = std::chrono::seconds(5), ApiAccess access = {});
     ~LocalApi() override;
 
     net::HttpRouter& router() noexcept { return router_; }

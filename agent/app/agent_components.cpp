@@ -163,8 +163,11 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
         proxy_options(loaded), *discovery, *governed_selector,
         [store = governance.get()] { return store->snapshot(); }, metrics, plugins::system_clock());
 
+    api::ApiAccess access;
+    access.allowed_hosts = agent.api.allowed_hosts;
+    access.token = agent.api.token.reveal();
     local_api = std::make_unique<api::LocalApi>(ioc, agent.listen.api, agent.listen.metrics,
-                                                agent.drain.timeout);
+                                                agent.drain.timeout, std::move(access));
     auto* regs = registrations.get();
     auto* registry = &metrics;
     api::add_admin_routes(

@@ -6,10 +6,16 @@
 
 #include <cstdio>
 #include <mutex>
-#include <regex>
+
+#include "agent/app/redaction.hpp"
+#include "plugins/api/text.hpp"
 
 namespace scagent::app {
 namespace {
+
+/// The most one log line shows of its message (the fields of outside text inside it are capped
+/// at plugins::kLogFieldCap where they are produced).
+constexpr std::size_t kLogLineCap = 16 * 1024;
 
 std::string iso8601(spdlog::log_clock::time_point time) {
     const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(time);
@@ -35,7 +41,7 @@ class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
 
   protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
-        const std::string message = redact_secrets({msg.payload.data(), msg.payload.size()});
+        const std::string message = sanitize_log_message({msg.payload.data(), msg.payload.size()});
         std::string line;
         if (format_ == config::LogFormat::kJson) {
             const auto level = spdlog::level::to_string_view(msg.level);
@@ -59,24 +65,8 @@ class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
 
 }  // namespace
 
-std::string redact_secrets(std::string_view line) {
-    // Cheap pre-check: most lines mention no credential at all.
-    static const std::regex hint("pass|token|secret|authorization|bearer|credential",
-                                 std::regex::icase);
-    std::string text(line);
-    if (!std::regex_search(text, hint)) {
-        return text;
-    }
-    static const std::regex header("(authorization\\s*[:=]\\s*\"?)(\\w+ )?[^\\s\",}]+",
-                                   std::regex::icase);
-    static const std::regex bearer("(bearer\\s+)[A-Za-z0-9._~+/=-]+", std::regex::icase);
-    static const std::regex field(
-        "(\"?\\b(password|passwd|pwd|token|secret|credentials?)\"?\\s*[:=]\\s*\"?)[^\\s\",}&]+",
-        std::regex::icase);
-    text = std::regex_replace(text, header, "$1$2***");
-    text = std::regex_replace(text, bearer, "$1***");
-    text = std::regex_replace(text, field, "$1***");
-    return text;
+std::string sanitize_log_message(std::string_view message) {
+    return plugins::escape_for_log(redact_secrets(message), kLogLineCap);
 }
 
 std::string format_json_line(std::string_view time_iso8601, std::string_view level,

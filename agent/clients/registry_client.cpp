@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
 
 namespace scagent::clients {
 namespace {
@@ -64,7 +65,23 @@ RegistryClient::RegistryClient(net::HttpTransport& transport, const plugins::Clo
       clock_(clock),
       options_(std::move(options)),
       requests_(options_.project),
-      pool_(options_.addresses, clock_, options_.pool) {}
+      pool_(options_.addresses, clock_, options_.pool) {
+    warn_plain_http_credentials();
+}
+
+void RegistryClient::warn_plain_http_credentials() const {
+    if (options_.username.empty()) {
+        return;
+    }
+    for (const auto& address : options_.addresses) {
+        if (address.size() >= 7 && boost::beast::iequals(address.substr(0, 7), "http://")) {
+            spdlog::warn(
+                "registry credentials of user '{}' (password and token) travel unencrypted to "
+                "{}; use an https:// address",
+                options_.username, address);
+        }
+    }
+}
 
 std::optional<sc::Secret> RegistryClient::current_token() const {
     std::lock_guard lock(token_mutex_);

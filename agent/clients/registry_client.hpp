@@ -120,6 +120,9 @@ class RegistryClient {
     net::AddressPool& address_pool() noexcept { return pool_; }
 
   private:
+    /// RBAC sends the password (and then the token) with every login: say so when an address
+    /// is plain http, where anyone on the path reads them.
+    void warn_plain_http_credentials() const;
     boost::asio::awaitable<ResponseResult> send_with_failover(std::string_view operation,
                                                               plugins::HttpRequest request,
                                                               std::chrono::milliseconds timeout,

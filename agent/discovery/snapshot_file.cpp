@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <random>
 
 #include "agent/discovery/instance_json.hpp"
 
@@ -32,6 +32,43 @@ WallTime from_unix_ms(std::int64_t ms) {
 
 std::string errno_text(const std::string& what, const std::filesystem::path& path) {
     return what + " " + path.string() + ": " + std::strerror(errno);
+}
+
+/// A new temp file next to `path` for writing: a random name, created exclusively (O_EXCL: an
+/// existing file or a symlink planted there fails the open instead of being followed or
+/// truncated), readable by the agent's user only. Sets `temp` to the name; -1 and errno on error.
+int create_temp_file(const std::filesystem::path& path, std::filesystem::path& temp) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::random_device random;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        std::string suffix = ".tmp.";
+        for (int i = 0; i < 4; ++i) {
+            const auto value = random();
+            for (int shift = 0; shift < 32; shift += 4) {
+                suffix += kHex[(value >> shift) & 0xF];
+            }
+        }
+        temp = path;
+        temp += suffix;
+        const int fd =
+            ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST) {
+            return fd;
+        }
+    }
+    return -1;
+}
+
+/// Temp files a crash left behind ("<name>.tmp.*"). unlink never follows a symlink.
+void remove_stale_temp_files(const std::filesystem::path& path) {
+    const std::string prefix = path.filename().string() + ".tmp.";
+    std::error_code ec;
+    const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        if (entry.path().filename().string().starts_with(prefix)) {
+            ::unlink(entry.path().c_str());
+        }
+    }
 }
 
 DecodedSnapshot rejected(std::string why) {
@@ -174,14 +211,43 @@ DecodedSnapshot decode_snapshot(std::string_view text) {
 }
 
 DecodedSnapshot read_snapshot_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         return rejected("cannot read cache snapshot " + path.string() + ": " +
                         std::strerror(errno));
     }
-    std::ostringstream content;
-    content << in.rdbuf();
-    auto decoded = decode_snapshot(content.str());
+    // At most one byte past the cap is read, whatever the file claims or turns out to be (a
+    // FIFO, a file still growing): an oversized snapshot is ignored like a corrupt one instead
+    // of being parsed at several times its size in memory.
+    struct stat info {};
+    std::string content;
+    if (::fstat(fd, &info) == 0 && info.st_size > 0) {
+        content.reserve(
+            std::min<std::size_t>(static_cast<std::size_t>(info.st_size), kMaxSnapshotBytes + 1));
+    }
+    char buffer[64 * 1024];
+    while (content.size() <= kMaxSnapshotBytes) {
+        const std::size_t want = std::min(sizeof buffer, kMaxSnapshotBytes + 1 - content.size());
+        const ssize_t n = ::read(fd, buffer, want);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            std::string error = errno_text("cannot read cache snapshot", path);
+            ::close(fd);
+            return rejected(std::move(error));
+        }
+        if (n == 0) {
+            break;
+        }
+        content.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    if (content.size() > kMaxSnapshotBytes) {
+        return rejected("cache snapshot " + path.string() + " ignored: larger than " +
+                        std::to_string(kMaxSnapshotBytes >> 20) + " MiB");
+    }
+    auto decoded = decode_snapshot(content);
     if (!decoded.error.empty()) {
         decoded.error = "cache snapshot " + path.string() + " ignored: " + decoded.error;
     }
@@ -204,9 +270,8 @@ std::string write_file_atomically(const std::filesystem::path& path, std::string
             }
         }
     }
-    std::filesystem::path temp = path;
-    temp += ".tmp";
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    std::filesystem::path temp;
+    const int fd = create_temp_file(path, temp);
     if (fd < 0) {
         return errno_text("cannot create", temp);
     }
@@ -239,6 +304,7 @@ std::string write_file_atomically(const std::filesystem::path& path, std::string
         ::unlink(temp.c_str());
         return error;
     }
+    remove_stale_temp_files(path);
     // The rename is durable only once the directory entry is on disk.
     int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -39,8 +40,11 @@ struct DecodedSnapshot {
 /// come back as `error`.
 DecodedSnapshot decode_snapshot(std::string_view text);
 
-/// Reads and decodes `path`; a missing file is an error too ("no snapshot at ..."), and every
-/// error names the path.
+/// The largest snapshot read_snapshot_file() accepts; a larger file is ignored with an error.
+constexpr std::size_t kMaxSnapshotBytes = std::size_t{64} << 20;
+
+/// Reads and decodes `path`; a missing file is an error too ("no snapshot at ..."), and so is a
+/// file past kMaxSnapshotBytes; every error names the path.
 DecodedSnapshot read_snapshot_file(const std::filesystem::path& path);
 
 /// Test seam for crash safety: called after the temp file is written and fsynced, before the
@@ -48,8 +52,10 @@ DecodedSnapshot read_snapshot_file(const std::filesystem::path& path);
 using BeforeRenameHook = std::function<bool(const std::filesystem::path& temp)>;
 
 /// Replaces `path` with `content` so that a reader (or a crash at any point) sees either the old
-/// file or the new one, never a mix: write `path.tmp` in the same directory, fsync it, rename it
-/// over `path`, fsync the directory. Missing parent directories are created with mode 0750.
+/// file or the new one, never a mix: write a new `path.tmp.<random>` in the same directory
+/// (created exclusively, never through a symlink, mode 0600; removed on failure), fsync it,
+/// rename it over `path`, fsync the directory; temp files an earlier crash left are then
+/// removed. Missing parent directories are created with mode 0750.
 /// Returns "" on success, else what failed (with errno text).
 std::string write_file_atomically(const std::filesystem::path& path, std::string_view content,
                                   const BeforeRenameHook& before_rename = {});

@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "config/yaml_bounds.hpp"
+
 namespace scagent::governance {
 
 std::vector<RawInput> enabled_inputs(const std::vector<plugins::servicecomb::KvDoc>& docs,
@@ -46,7 +48,9 @@ FileInputs read_governance_file(const std::string& path) {
     text << in.rdbuf();
     YAML::Node root;
     try {
-        root = YAML::Load(text.str());
+        // Bounded: a cyclic or exponentially aliased entry fails the file, whose last good
+        // items stay in force, before the emitter below would follow it.
+        root = config::load_yaml(text.str());
     } catch (const YAML::Exception& e) {
         result.error = path + ":" + std::to_string(e.mark.line + 1) + ":" +
                        std::to_string(e.mark.column + 1) + ": " + e.msg;

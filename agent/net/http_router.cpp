@@ -181,6 +181,28 @@ std::vector<std::string> RouteContext::query_all(std::string_view name) const {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> RouteContext::query_params() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!request_->url) {
+        return out;
+    }
+    const boost::urls::url_view view(*request_->url);
+    for (auto p : view.params(boost::urls::encoding_opts(request_->plus_as_space))) {
+        out.emplace_back(p.key, p.value);
+    }
+    return out;
+}
+
+std::vector<std::string> RouteContext::path_segments() const {
+    std::vector<std::string> out;
+    if (request_->url) {
+        for (auto segment : boost::urls::url_view(*request_->url).segments()) {
+            out.emplace_back(segment);
+        }
+    }
+    return out;
+}
+
 std::vector<std::string> split_path(std::string_view path) {
     std::vector<std::string> out;
     if (!path.empty() && path.front() == '/') {
@@ -285,10 +307,7 @@ struct RouterAccess {
             router.count("(bad target)", status::bad_request);
             co_return to_response(req, not_found(status::bad_request));
         }
-        std::vector<std::string> path;
-        for (auto seg : request.url->segments()) {
-            path.emplace_back(seg);
-        }
+        std::vector<std::string> path = ctx.path_segments();
         if (!path.empty() && path.back().empty()) {
             path.pop_back();  // tolerate a trailing slash
         }

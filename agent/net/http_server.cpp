@@ -23,6 +23,7 @@
 #include "agent/net/websocket_connection.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 #include "agent/runtime/task_group.hpp"
+#include "config/integer.hpp"
 
 namespace scagent::net {
 
@@ -404,16 +405,13 @@ tcp::endpoint resolve_listen_address(asio::io_context& ioc, const std::string& l
         host = host.substr(1, host.size() - 2);
     }
     if (host.empty()) {
-        host = "0.0.0.0";
+        // Host-less ":30102" is loopback: exposing a port to the network takes an explicit
+        // address such as 0.0.0.0, never an omission.
+        host = "127.0.0.1";
     }
-    unsigned long port_number = 0;
-    try {
-        std::size_t used = 0;
-        port_number = std::stoul(port, &used);
-        if (used != port.size() || port_number > 65535) {
-            throw std::out_of_range("port");
-        }
-    } catch (const std::exception&) {
+    std::uint16_t port_number = 0;
+    if (port.empty() || port.front() == '+' ||
+        config::parse_integer(port, port_number) != std::errc()) {
         throw std::invalid_argument("listen address '" + listen + "' has a bad port");
     }
     beast::error_code ec;

@@ -64,7 +64,8 @@ class HttpServer {
     std::shared_ptr<State> state_;
 };
 
-/// Parses "host:port", "[v6]:port" or ":port"; throws std::invalid_argument on bad input.
+/// Parses "host:port", "[v6]:port" or ":port" (127.0.0.1: only an explicit address such as
+/// 0.0.0.0 binds beyond loopback); throws std::invalid_argument on bad input.
 asio::ip::tcp::endpoint resolve_listen_address(asio::io_context& ioc, const std::string& listen);
 
 }  // namespace scagent::net

@@ -107,6 +107,10 @@ class RouteContext {
     std::optional<std::string> query(std::string_view name) const;
     /// Every value of a repeated query parameter, in order.
     std::vector<std::string> query_all(std::string_view name) const;
+    /// Every query parameter (name, value), percent-decoded, in order.
+    std::vector<std::pair<std::string, std::string>> query_params() const;
+    /// The path's segments, percent-decoded; empty when the target does not parse.
+    std::vector<std::string> path_segments() const;
 
     std::map<std::string, std::string>& params() { return params_; }
 

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "plugins/api/text.hpp"
+
 namespace scagent::registration {
 namespace {
 
@@ -44,7 +46,7 @@ std::string fingerprint(const config::ServiceDescriptor& d) {
                                 d.instance.health_check.interval,
                                 d.instance.health_check.times,
                                 check};
-    return all.dump();
+    return plugins::dump_json(all);
 }
 
 Registrations::Registrations(asio::any_io_executor strand, RegistryClient& client,

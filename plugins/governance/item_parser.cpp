@@ -3,6 +3,7 @@
 #include <array>
 #include <exception>
 
+#include "config/yaml_bounds.hpp"
 #include "plugins/governance/yaml_fields.hpp"
 
 namespace scagent::plugins::governance {
@@ -148,7 +149,7 @@ ParsedItem parse_item(std::string_view key, std::string_view value) noexcept {
         }
         YAML::Node root;
         try {
-            root = YAML::Load(std::string(value));
+            root = config::load_yaml(std::string(value));
         } catch (const YAML::Exception& e) {
             item.errors.push_back(
                 {"", e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg});

@@ -224,10 +224,21 @@ bool Fields::read(std::string_view key, std::vector<std::string>& out) {
 }
 
 bool Fields::read_duration(std::string_view key, Duration& out) {
-    return read_scalar(*this, key, out,
-                       "must be a duration: milliseconds (e.g. 500) or ISO-8601 time (e.g. 10S, "
-                       "1M, 0.5S)",
-                       [](const std::string& text) { return parse_duration(text); });
+    Duration value{};
+    if (!read_scalar(*this, key, value,
+                     "must be a duration: milliseconds (e.g. 500) or ISO-8601 time (e.g. 10S, "
+                     "1M, 0.5S)",
+                     [](const std::string& text) { return parse_duration(text); })) {
+        return false;
+    }
+    // Parsing is overflow-checked up to ~292 years; a policy's arithmetic (now + wait, backoff
+    // growth) is safe only far below that, and nothing sane waits longer than a week.
+    if (value > kMaxDuration || value < -kMaxDuration) {
+        error(key, "must be within ±168H (7 days), got '" + get(key).Scalar() + "'");
+        return false;
+    }
+    out = value;
+    return true;
 }
 
 }  // namespace scagent::plugins::governance

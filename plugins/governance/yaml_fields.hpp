@@ -31,7 +31,11 @@ class Fields {
     bool read(std::string_view key, bool& out);
     bool read(std::string_view key, std::string& out);
     bool read(std::string_view key, std::vector<std::string>& out);
+    /// A governance duration within ±kMaxDuration.
     bool read_duration(std::string_view key, Duration& out);
+
+    /// The longest duration (either sign) a policy accepts.
+    static constexpr Duration kMaxDuration = std::chrono::hours(7 * 24);
 
     /// Records `message` at `key`'s value, or at this mapping when `key` is absent.
     void error(std::string_view key, std::string message);

@@ -5,8 +5,13 @@
 // nlohmann::json::type_error; the decode_* functions catch it.
 
 #include <nlohmann/json.hpp>
+
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
+
+#include "config/integer.hpp"
 
 namespace scagent::plugins::servicecomb::json_fields {
 
@@ -25,17 +30,40 @@ void read(const nlohmann::json& json, const char* key, T& out) {
     }
 }
 
-/// Numbers arrive as JSON numbers from SC and kie, but quoted from some CSE gateways.
+/// Numbers arrive as JSON numbers from SC and kie, but quoted from some CSE gateways. A value
+/// that does not fit `Int` (or is not a whole number) throws std::out_of_range: truncating it
+/// would turn a hostile "4294967326" into a plausible 30.
 template <class Int>
 void read_int(const nlohmann::json& json, const char* key, Int& out) {
     auto it = json.find(key);
     if (it == json.end() || it->is_null()) {
         return;
     }
+    const auto fail = [key] {
+        throw std::out_of_range(std::string("\"") + key + "\" is not an integer in range");
+    };
     if (it->is_string()) {
-        out = static_cast<Int>(std::stoll(it->get<std::string>()));
+        Int value{};
+        if (config::parse_integer(it->get_ref<const std::string&>(), value) != std::errc()) {
+            fail();
+        }
+        out = value;
+    } else if (it->is_number_unsigned()) {
+        const auto value = it->get<std::uint64_t>();
+        if (!std::in_range<Int>(value)) {
+            fail();
+        }
+        out = static_cast<Int>(value);
+    } else if (it->is_number_integer()) {
+        const auto value = it->get<std::int64_t>();
+        if (!std::in_range<Int>(value)) {
+            fail();
+        }
+        out = static_cast<Int>(value);
+    } else if (it->is_number_float()) {
+        fail();
     } else {
-        it->get_to(out);
+        it->get_to(out);  // a bool, object, ...: type_error
     }
 }
 

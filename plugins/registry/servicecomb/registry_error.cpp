@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "plugins/api/text.hpp"
+
 namespace scagent::plugins::servicecomb {
 namespace {
 
@@ -110,8 +112,9 @@ RegistryError decode_error_response(const HttpResponse& response) {
         if (!code.empty()) {
             error.kind = ErrorKind::service;
             error.code = std::move(code);
-            error.message = std::move(message);
-            error.detail = field_text(json, "detail");
+            // Registry text reaches logs and answers: escaped and capped like any outside text.
+            error.message = escape_for_log(message);
+            error.detail = escape_for_log(field_text(json, "detail"));
             return error;
         }
     }

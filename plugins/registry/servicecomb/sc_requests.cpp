@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/api/text.hpp"
 #include "plugins/registry/servicecomb/escape.hpp"
 
 namespace scagent::plugins::servicecomb {
@@ -20,7 +21,7 @@ HttpRequest make_json(std::string method, std::string target, bool idempotent,
                       const nlohmann::json& body) {
     HttpRequest request = make(std::move(method), std::move(target), idempotent);
     request.headers.emplace_back("Content-Type", "application/json");
-    request.body = body.dump();
+    request.body = dump_json(body);
     return request;
 }
 

@@ -12,6 +12,7 @@
 #include "plugins/api/fake_clock.hpp"
 #include "tests/integration/client/client_test_support.hpp"
 #include "tests/support/fake_http_server.hpp"
+#include "tests/support/log_capture.hpp"
 
 namespace scagent::testing {
 namespace {
@@ -91,6 +92,26 @@ class RegistryClientTest : public ::testing::Test {
     FakeHttpServer server{ioc, [this](const FakeRequest& request) { return registry(request); }};
     net::HttpClient http{net::HttpClientOptions{}};
 };
+
+TEST_F(RegistryClientTest, CredentialsOverPlainHttpAreWarnedAboutNotOverHttps) {
+    test::LogCapture log;
+    auto options = options_for({"http://sc-a:30100", "https://sc-b:30100"});
+    options.username = "ops";
+    options.password = sc::Secret(kPassword);
+    RegistryClient with_credentials(http, clock, options);
+    EXPECT_TRUE(log.contains("travel unencrypted to http://sc-a:30100"));
+    EXPECT_FALSE(log.contains("https://sc-b"));
+    EXPECT_FALSE(log.contains(kPassword));
+
+    test::LogCapture quiet;
+    RegistryClient anonymous(http, clock, options_for({"http://sc-a:30100"}));
+    RegistryClient https_only(http, clock, [&] {
+        auto secure = options;
+        secure.addresses = {"HTTPS://sc-b:30100"};
+        return secure;
+    }());
+    EXPECT_FALSE(quiet.contains("unencrypted"));
+}
 
 TEST_F(RegistryClientTest, RegistersAndHeartbeatsWithTenantHeader) {
     auto options = options_for({server.origin()});

@@ -107,5 +107,19 @@ TEST(DevRegistryStartup, StartsAndBindsBothPorts) {
     ioc.run();  // returns once both servers have closed
 }
 
+TEST(DevRegistryStartup, AHostLessListenBindsLoopback) {
+    // `sc-agent dev-registry --listen :PORT --kie-listen :PORT` hands these strings over as is.
+    asio::io_context ioc;
+    DevRegistryConfig config;
+    config.listen = ":0";
+    config.kie_listen = ":0";
+    DevRegistry registry(ioc, config);
+    registry.start();
+    EXPECT_EQ(registry.sc_address(), "127.0.0.1:" + std::to_string(registry.sc_port()));
+    EXPECT_EQ(registry.kie_address(), "127.0.0.1:" + std::to_string(registry.kie_port()));
+    registry.stop();
+    ioc.run();
+}
+
 }  // namespace
 }  // namespace scagent::dev_registry

@@ -6,6 +6,7 @@
 #include <future>
 #include <set>
 
+#include "agent/discovery/snapshot_file.hpp"
 #include "tests/support/agent_config.hpp"
 #include "tests/support/agent_runner.hpp"
 #include "tests/support/log_capture.hpp"
@@ -309,6 +310,12 @@ TEST_F(DiscoveryTest, CorruptOrTruncatedSnapshotIsIgnoredWithAWarning) {
         EXPECT_EQ(r.json()["error"]["code"], "REGISTRY_UNAVAILABLE");
         EXPECT_TRUE(log.contains("ignoring the provider cache snapshot"));
     }
+    // Too big to be read at all (sparse, so cheap to make): ignored with a warning too.
+    std::filesystem::resize_file(snapshot_path(), discovery::kMaxSnapshotBytes + 1);
+    LogCapture log;
+    auto agent = start_agent("stock", "60s", /*with_snapshot=*/true);
+    EXPECT_EQ(agent->api().get("/v1/services/stock/instances").status, 503U);
+    EXPECT_TRUE(log.contains("larger than 64 MiB"));
 }
 
 TEST_F(DiscoveryTest, VersionRulesAndTagFiltersThroughTheRoute) {

@@ -137,5 +137,28 @@ TEST_F(ProbeTest, MaintenanceSetsOutOfServiceAndBack) {
     EXPECT_EQ(answer.json()["error"]["code"], "SERVICE_NOT_FOUND");
 }
 
+TEST_F(ProbeTest, MaintenanceReasonThatIsNotUtf8IsRefusedAndTheServicesStillList) {
+    dir.write("services.d/cart.yaml", descriptor_yaml("cart"));
+    auto agent = start_agent();
+    ASSERT_TRUE(eventually([&] { return registry.status_of("cart") == "UP"; }, 10s));
+    auto api = agent->api();
+
+    auto answer = api.put("/v1/agent/services/cart/maintenance?enable=true&reason=%FF");
+    ASSERT_EQ(answer.status, 400U) << answer.body;
+    EXPECT_EQ(answer.json()["error"]["code"], "INVALID_UTF8");
+    EXPECT_NE(answer.json()["error"]["message"].get<std::string>().find("reason"),
+              std::string::npos);
+    answer = api.get("/v1/agent/services");
+    ASSERT_EQ(answer.status, 200U) << answer.body;
+    EXPECT_EQ(answer.json()[0]["maintenance"], false);
+
+    // Well-formed non-ASCII text is stored and shown as sent.
+    answer = api.put("/v1/agent/services/cart/maintenance?enable=true&reason=caf%C3%A9");
+    ASSERT_EQ(answer.status, 200U) << answer.body;
+    answer = api.get("/v1/agent/services");
+    ASSERT_EQ(answer.status, 200U) << answer.body;
+    EXPECT_EQ(answer.json()[0]["maintenanceReason"], "caf\xC3\xA9");
+}
+
 }  // namespace
 }  // namespace scagent::test

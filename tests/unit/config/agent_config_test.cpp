@@ -136,6 +136,36 @@ TEST(AgentConfig, RangesAreEnforcedNeverClamped) {
               "agent.yaml:2:16: drain.delay: must be between 0ms and 10m, found 11m\n");
     EXPECT_EQ(load_text("services: []\ndrain: {timeout: 0s}\n").diagnostics,
               "agent.yaml:2:18: drain.timeout: must be between 1s and 10m, found 0ms\n");
+    // Overflowing and negative durations are errors at the field, never wrapped.
+    EXPECT_EQ(load_text("services: []\nregistry: {refresh_interval: 3000000000000h}\n").diagnostics,
+              "agent.yaml:2:30: registry.refresh_interval: duration '3000000000000h' is too "
+              "large\n");
+    EXPECT_EQ(load_text("services: []\ndrain: {delay: -5s}\n").diagnostics,
+              "agent.yaml:2:16: drain.delay: negative duration '-5s' is not allowed\n");
+}
+
+TEST(AgentConfig, HostLessListenAddressesAreAcceptedAndMeanLoopback) {
+    // The listeners resolve ":port" to 127.0.0.1 (net::resolve_listen_address).
+    const auto outcome =
+        load_text("services: []\nlisten: {proxy: ':30101', api: ':30102', metrics: ':9100'}\n");
+    ASSERT_EQ(outcome.diagnostics, "");
+    EXPECT_EQ(outcome.config->agent.listen.proxy, ":30101");
+    EXPECT_EQ(outcome.config->agent.listen.api, ":30102");
+    EXPECT_EQ(outcome.config->agent.listen.metrics, ":9100");
+}
+
+TEST(AgentConfig, ApiTokenAndAllowedHosts) {
+    auto outcome = load_text("services: []\napi: {token: t0k, allowed_hosts: [agent.internal]}\n");
+    ASSERT_EQ(outcome.diagnostics, "");
+    EXPECT_EQ(outcome.config->agent.api.token.reveal(), "t0k");
+    EXPECT_EQ(outcome.config->agent.api.allowed_hosts, std::vector<std::string>{"agent.internal"});
+    // The token can stay out of the file.
+    outcome = load_text("services: []\n", {{"SC_AGENT_API_TOKEN", "from-env"}});
+    ASSERT_EQ(outcome.diagnostics, "");
+    EXPECT_EQ(outcome.config->agent.api.token.reveal(), "from-env");
+    EXPECT_TRUE(load_text("services: []\n").config->agent.api.token.empty());
+    EXPECT_EQ(load_text("services: []\napi: {tokn: x}\n").diagnostics,
+              "agent.yaml:2:7: api.tokn: unknown key (did you mean 'token'?)\n");
 }
 
 TEST(AgentConfig, ValuesAreValidated) {

@@ -57,6 +57,15 @@ TEST(Names, EndpointsAndAddresses) {
               "'localhost' is not a listen address: use host:port, e.g. 127.0.0.1:30102");
     EXPECT_EQ(check_listen_address("127.0.0.1:70000"),
               "'127.0.0.1:70000' is not a listen address: use host:port, e.g. 127.0.0.1:30102");
+    // A listener may leave the host out (it binds loopback); a dial target may not.
+    EXPECT_EQ(check_bind_address(":30102"), "");
+    EXPECT_EQ(check_bind_address("0.0.0.0:30102"), "");
+    EXPECT_EQ(check_bind_address(":"),
+              "':' is not a listen address: use host:port, e.g. 127.0.0.1:30102");
+    EXPECT_EQ(check_bind_address(":70000"),
+              "':70000' is not a listen address: use host:port, e.g. 127.0.0.1:30102");
+    EXPECT_EQ(check_listen_address(":30102"),
+              "':30102' is not a listen address: use host:port, e.g. 127.0.0.1:30102");
     EXPECT_EQ(check_http_url("https://sc.example:30100"), "");
     EXPECT_EQ(check_http_url("ftp://x"), "'ftp://x' must start with http:// or https://");
     EXPECT_EQ(check_http_url("http://"), "'http://' has no host");

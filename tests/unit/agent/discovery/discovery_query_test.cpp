@@ -148,6 +148,11 @@ TEST(DiscoveryQuery, BadRequestsNameTheParameter) {
              {"index=", "index: must be the unsigned integer"},
              {"index=1&wait=11m", "wait: at most 10m, got \"11m\""},
              {"index=1&wait=30", "wait: "},
+             // Overflowing and negative durations and indexes: checked, never wrapped.
+             {"index=1&wait=3000000000000h", "wait: duration '3000000000000h' is too large"},
+             {"index=1&wait=9223372036854775808ms", "wait: duration '9223372036854775808ms' is"},
+             {"index=1&wait=-5s", "wait: negative duration '-5s' is not allowed"},
+             {"index=18446744073709551616", "index: must be the unsigned integer"},
              {"env=staging", "env: "},
              {"app=", "app: must not be empty"},
              {"app=bad%20app", "app: "},

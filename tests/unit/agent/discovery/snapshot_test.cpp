@@ -33,6 +33,18 @@ void write_all(const fs::path& path, std::string_view content) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
 }
 
+/// The names of `path`'s temp files ("cache.json.tmp.*") in its directory, symlinks included.
+std::vector<std::string> temp_files(const fs::path& path) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(path.parent_path())) {
+        const auto name = entry.path().filename().string();
+        if (name.starts_with(path.filename().string() + ".tmp.")) {
+            names.push_back(name);
+        }
+    }
+    return names;
+}
+
 class SnapshotTest : public ::testing::Test {
   protected:
     SnapshotTest() {
@@ -154,7 +166,45 @@ TEST_F(SnapshotTest, FileRoundTripCreatesTheDirectoryWith0750) {
     auto decoded = read_snapshot_file(path);
     EXPECT_EQ(decoded.error, "");
     EXPECT_EQ(decoded.entries.size(), 2u);
-    EXPECT_FALSE(fs::exists(path.string() + ".tmp"));
+    EXPECT_EQ(temp_files(path), std::vector<std::string>{});
+    // Instance data is the agent user's alone.
+    ASSERT_EQ(::stat(path.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+TEST_F(SnapshotTest, SymlinksPlantedAtTempPathsAreNeverFollowed) {
+    fs::create_directories(dir_);
+    const fs::path path = dir_ / "cache.json";
+    const fs::path victim = dir_ / "victim";
+    write_all(victim, "precious\n");
+    // The fixed name an older agent wrote through, and one a crash could have left.
+    fs::create_symlink(victim, path.string() + ".tmp");
+    fs::create_symlink(victim, path.string() + ".tmp.0123456789abcdef");
+    std::string temp_seen;
+    ASSERT_EQ(write_file_atomically(path, encoded(),
+                                    [&](const fs::path& temp) {
+                                        temp_seen = temp.string();
+                                        return true;
+                                    }),
+              "");
+    EXPECT_EQ(read_all(victim), "precious\n");
+    EXPECT_FALSE(fs::is_symlink(path));
+    EXPECT_EQ(read_snapshot_file(path).error, "");
+    EXPECT_THAT(temp_seen, StartsWith(path.string() + ".tmp."));
+    EXPECT_NE(temp_seen, path.string() + ".tmp.0123456789abcdef");
+    // The stale symlink is removed (unlinked, not followed); the old fixed name is not ours.
+    EXPECT_EQ(temp_files(path), std::vector<std::string>{});
+    EXPECT_TRUE(fs::is_symlink(path.string() + ".tmp"));
+}
+
+TEST_F(SnapshotTest, AnOversizedSnapshotIsIgnoredLikeACorruptOne) {
+    fs::create_directories(dir_);
+    const fs::path path = dir_ / "cache.json";
+    ASSERT_EQ(write_file_atomically(path, encoded()), "");
+    fs::resize_file(path, kMaxSnapshotBytes + 1);  // sparse: cheap to make, costly to parse
+    const auto decoded = read_snapshot_file(path);
+    EXPECT_EQ(decoded.error, "cache snapshot " + path.string() + " ignored: larger than 64 MiB");
+    EXPECT_TRUE(decoded.entries.empty());
 }
 
 TEST_F(SnapshotTest, ReadingNamesThePathAndNeverLoadsAPart) {
@@ -177,7 +227,7 @@ TEST_F(SnapshotTest, ACrashBeforeRenameLeavesTheOldFileIntact) {
     std::string seen_at_final_path;
     auto error = write_file_atomically(path, new_text, [&](const fs::path& temp) {
         // The new content is complete in the temp file, the final path is still the old file.
-        EXPECT_EQ(temp, fs::path(path.string() + ".tmp"));
+        EXPECT_THAT(temp.string(), StartsWith(path.string() + ".tmp."));
         EXPECT_EQ(read_all(temp), new_text);
         seen_at_final_path = read_all(path);
         return false;  // "crash"
@@ -185,10 +235,11 @@ TEST_F(SnapshotTest, ACrashBeforeRenameLeavesTheOldFileIntact) {
     EXPECT_EQ(error, "stopped before rename (test hook)");
     EXPECT_EQ(seen_at_final_path, "old contents\n");
     EXPECT_EQ(read_all(path), "old contents\n");
-    // The next write replaces the leftover temp file and lands whole.
+    EXPECT_EQ(temp_files(path).size(), 1u);
+    // The next write lands whole and removes the leftover temp file.
     ASSERT_EQ(write_file_atomically(path, new_text), "");
     EXPECT_EQ(read_all(path), new_text);
-    EXPECT_FALSE(fs::exists(path.string() + ".tmp"));
+    EXPECT_EQ(temp_files(path), std::vector<std::string>{});
 }
 
 TEST_F(SnapshotTest, WriteFailureIsReportedNotThrown) {

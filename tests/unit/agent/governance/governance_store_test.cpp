@@ -240,6 +240,68 @@ TEST_F(GovernanceStoreTest, FileItemsAreOverriddenByKieAndABrokenFileKeepsTheLas
     EXPECT_EQ(source(*store, path).state, "ok");
 }
 
+/// Nine levels of ten aliases each: ~40 bytes per line, 10^9 strings once expanded.
+std::string billion_laughs() {
+    std::string text = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+    for (int level = 1; level <= 9; ++level) {
+        const std::string previous = "*l" + std::to_string(level - 1);
+        text += "l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
+        for (int i = 0; i < 10; ++i) {
+            text += (i == 0 ? "" : ", ") + previous;
+        }
+        text += "]\n";
+    }
+    return text;
+}
+
+TEST_F(GovernanceStoreTest, SelfReferencingAndExplodingAliasesAreRejectedAndTheRouteAnswers) {
+    auto store = make();
+    ASSERT_TRUE(store->apply_list_result(
+        0, listed({kv("servicecomb.retry.good", "maxAttempts: 2"),
+                   kv("servicecomb.retry.loop", "maxAttempts: &a [*a]"),
+                   kv("servicecomb.rateLimiting.laughs", billion_laughs())},
+                  3)));
+    ASSERT_EQ(store->snapshot()->retries().size(), 1u);
+    EXPECT_EQ(store->snapshot()->retries()[0]->max_attempts, 2);
+    for (const char* key : {"servicecomb.retry.loop", "servicecomb.rateLimiting.laughs"}) {
+        const auto* report = item(*store, key, "kie:app");
+        ASSERT_NE(report, nullptr) << key;
+        EXPECT_EQ(report->status, gov::ItemStatus::kRejected) << key;
+        ASSERT_FALSE(report->errors.empty()) << key;
+    }
+    EXPECT_NE(item(*store, "servicecomb.retry.loop", "kie:app")->errors[0].find("alias"),
+              std::string::npos);
+
+    // The route walks every item's YAML: bounded, it answers, showing the rejected text raw.
+    const auto body = api::governance_json(*store->view());
+    std::map<std::string, nlohmann::json> by_key;
+    for (const auto& entry : body["items"]) {
+        by_key[entry["key"].get<std::string>()] = entry;
+    }
+    EXPECT_EQ(by_key["servicecomb.retry.good"]["spec"]["maxAttempts"], "2");
+    EXPECT_EQ(by_key["servicecomb.retry.loop"]["status"], "rejected");
+    EXPECT_EQ(by_key["servicecomb.retry.loop"]["spec"], "maxAttempts: &a [*a]");
+    EXPECT_EQ(by_key["servicecomb.rateLimiting.laughs"]["spec"], billion_laughs());
+}
+
+TEST_F(GovernanceStoreTest, AFileWithAnExplodingAliasKeepsTheLastGoodItems) {
+    test::TempDir dir;
+    const auto path = dir.write("governance.yaml", "servicecomb.retry.r: \"maxAttempts: 3\"\n");
+    auto store = make(path);
+    store->reload_file();
+    ASSERT_EQ(store->snapshot()->retries().size(), 1u);
+
+    for (const std::string& text : {std::string("servicecomb.retry.r: &a {maxAttempts: *a}\n"),
+                                    "servicecomb.retry.r:\n" + billion_laughs()}) {
+        dir.write("governance.yaml", text);
+        store->reload_file();
+        ASSERT_EQ(store->snapshot()->retries().size(), 1u) << text;
+        EXPECT_EQ(store->snapshot()->retries()[0]->max_attempts, 3);
+        EXPECT_EQ(source(*store, path).state, "error");
+        EXPECT_NE(source(*store, path).error.find(path + ":"), std::string::npos);
+    }
+}
+
 TEST_F(GovernanceStoreTest, RestoredInputsApplyUntilKieAnswers) {
     auto first = make();
     ASSERT_TRUE(first->apply_list_result(

@@ -183,6 +183,30 @@ TEST_F(HttpServerTest, GuardAnswersBeforeRoutingAndErrorReplyReplacesThe500) {
     EXPECT_EQ(counts.at("GET /hello/{name}").requests, 1u);
 }
 
+TEST(ResolveListenAddress, HostLessIsLoopbackAndOnlyAnExplicitAddressBindsElsewhere) {
+    asio::io_context ioc;
+    const auto loopback = resolve_listen_address(ioc, ":30102");
+    EXPECT_EQ(loopback.address(), asio::ip::make_address("127.0.0.1"));
+    EXPECT_EQ(loopback.port(), 30102);
+    EXPECT_EQ(resolve_listen_address(ioc, "0.0.0.0:1").address(),
+              asio::ip::make_address("0.0.0.0"));
+    EXPECT_EQ(resolve_listen_address(ioc, "[::]:1").address(), asio::ip::make_address("::"));
+    EXPECT_EQ(resolve_listen_address(ioc, "127.0.0.1:65535").port(), 65535);
+    for (const char* bad :
+         {":", ":65536", ":-1", ":+80", ": 80", ":80x", ":99999999999999999999", "30102"}) {
+        EXPECT_THROW(resolve_listen_address(ioc, bad), std::invalid_argument) << bad;
+    }
+}
+
+TEST_F(HttpServerTest, AHostLessListenAddressIsServedOnLoopbackOnly) {
+    HttpServerOptions options;
+    options.listen = ":0";
+    start(options);
+    EXPECT_TRUE(server_->local_endpoint().address().is_loopback());
+    HttpTestClient client("127.0.0.1", server_->port());
+    EXPECT_EQ(client.get("/hello/bob").status, 200u);
+}
+
 TEST(HttpRouter, RoutesNeedANamedMethod) {
     HttpRouter router;
     EXPECT_THROW(router.add(Method::other, "/x", sync_route([](RouteContext&) { return Reply{}; })),
@@ -273,7 +297,6 @@ TEST(ResolveListenAddress, ParsesForms) {
     asio::io_context ioc;
     EXPECT_EQ(resolve_listen_address(ioc, "127.0.0.1:0").port(), 0);
     EXPECT_EQ(resolve_listen_address(ioc, "[::1]:8080").address().to_string(), "::1");
-    EXPECT_EQ(resolve_listen_address(ioc, ":9").address().to_string(), "0.0.0.0");
     EXPECT_THROW(resolve_listen_address(ioc, "127.0.0.1"), std::invalid_argument);
     EXPECT_THROW(resolve_listen_address(ioc, "127.0.0.1:99999"), std::invalid_argument);
     EXPECT_THROW(resolve_listen_address(ioc, "127.0.0.1:http"), std::invalid_argument);

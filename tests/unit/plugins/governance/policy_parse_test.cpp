@@ -137,6 +137,18 @@ TEST(RateLimitParse, Validation) {
               Errors{k + ":1:8: match: must name a servicecomb.match item"});
     EXPECT_EQ(parse_errors(k, "match: m\nburst: 0"),
               Errors{k + ":2:8: burst: must be >= 1, got 0"});
+    // Overflowing, huge and hugely negative durations are errors, never wrapped or clamped.
+    EXPECT_EQ(parse_errors(k, "limitRefreshPeriod: PT3000000H"),
+              Errors{k + ":1:21: limitRefreshPeriod: must be a duration: milliseconds (e.g. 500) "
+                         "or ISO-8601 time (e.g. 10S, 1M, 0.5S), got 'PT3000000H'"});
+    EXPECT_EQ(parse_errors(k, "limitRefreshPeriod: PT2562047H"),
+              Errors{k + ":1:21: limitRefreshPeriod: must be within ±168H (7 days), got "
+                         "'PT2562047H'"});
+    EXPECT_EQ(parse_errors(k, "timeoutDuration: -9999999999"),
+              Errors{k + ":1:18: timeoutDuration: must be within ±168H (7 days), got "
+                         "'-9999999999'"});
+    EXPECT_EQ(parse_ok<RateLimitConfig>(k, "limitRefreshPeriod: PT168H")->limit_refresh_period,
+              std::chrono::hours(168));
     EXPECT_EQ(parse_errors(k, "rate: -1\nlimitRefreshPeriod: x"),
               (Errors{k + ":1:7: rate: must be > 0, got -1",
                       k + ":2:21: limitRefreshPeriod: must be a duration: milliseconds (e.g. 500) "

@@ -143,6 +143,22 @@ TEST(ModelJsonTest, DecodeToleratesQuotedIntsNullsAndUnknownFields) {
     EXPECT_THROW(nlohmann::json::parse(R"({"key":5})").get<WatchEvent>(), std::invalid_argument);
 }
 
+TEST(ModelJsonTest, IntsThatDoNotFitAreRejectedNotTruncated) {
+    const auto decode = [](const std::string& interval) {
+        return nlohmann::json::parse(R"({"instanceId":"i","healthCheck":{"interval":)" + interval +
+                                     "}}")
+            .get<MicroServiceInstance>();
+    };
+    // 2^32 + 30 would wrap to 30 through a cast.
+    for (const char* bad : {R"("4294967326")", "4294967326", R"("99999999999999999999")",
+                            "18446744073709551615", R"("30x")", R"("")", "30.5"}) {
+        EXPECT_THROW(decode(bad), std::out_of_range) << bad;
+    }
+    EXPECT_EQ(decode(R"("+30")").health_check->interval, 30);
+    EXPECT_EQ(decode("-1").health_check->interval, -1);
+    EXPECT_EQ(decode("2147483647").health_check->interval, 2147483647);
+}
+
 TEST(ScResponsesTest, FindInstancesRevisionAndNotModified) {
     auto found = decode_find_instances(
         reply(200,
