@@ -16,14 +16,20 @@ namespace scagent::app {
 namespace {
 
 /// "http://127.0.0.1:30100/..." -> "127.0.0.1:30100": where the embedded registry must listen
-/// so that the agent's own configuration reaches it.
+/// so that the agent's own configuration reaches it. Empty when the address is not on this
+/// host's loopback: the dev registry never listens anywhere else.
 std::string listen_address_of(const std::string& url) {
     std::string rest = url.substr(url.find("://") + 3);
     rest = rest.substr(0, rest.find_first_of("/?"));
     if (rest.find(':') == std::string::npos || rest.back() == ']') {
         rest += url.starts_with("https://") ? ":443" : ":80";
     }
-    return rest;
+    const auto colon = rest.rfind(':');
+    const auto host = rest.substr(0, colon);
+    if (host == "localhost") {
+        return "127.0.0.1" + rest.substr(colon);
+    }
+    return host.starts_with("127.") || host == "[::1]" ? rest : std::string();
 }
 
 }  // namespace
@@ -48,6 +54,15 @@ int dev_command(const std::optional<std::string>& config_path) {
         loaded->agent.config_center.addresses.empty()
             ? ""
             : listen_address_of(loaded->agent.config_center.addresses.front());
+    const bool kie_elsewhere =
+        !loaded->agent.config_center.addresses.empty() && registry_config.kie_listen.empty();
+    if (registry_config.listen.empty() || kie_elsewhere) {
+        spdlog::error(
+            "dev: the embedded registry and config center listen on loopback only; point "
+            "registry.addresses and config_center.addresses at 127.0.0.1 (or use `sc-agent run` "
+            "against a real service center)");
+        return kExitConfig;
+    }
     boost::asio::io_context ioc(loaded->agent.threads);
     std::unique_ptr<dev_registry::DevRegistry> registry;
     try {

@@ -55,6 +55,17 @@ TEST(Cli, RunWithAMissingConfigIsOneClearLine) {
               "/nonexistent/sc-agent/agent.yaml: No such file or directory\n");
 }
 
+TEST(Cli, DevRefusesARegistryAddressOffLoopback) {
+    test::TempDir dir;
+    const auto config = dir.write("agent.yaml",
+                                  "services: []\n"
+                                  "registry:\n"
+                                  "  addresses: [http://10.1.2.3:30100]\n");
+    const auto result = run_command_line(agent("dev --config " + config));
+    EXPECT_EQ(result.exit_code, 78) << result.output;
+    EXPECT_NE(result.output.find("loopback only"), std::string::npos) << result.output;
+}
+
 TEST(Cli, UsageErrorsExit64) {
     EXPECT_EQ(run_command_line(agent("")).exit_code, 64);
     EXPECT_EQ(run_command_line(agent("validate")).exit_code, 64);
