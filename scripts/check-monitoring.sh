@@ -39,8 +39,9 @@ if [ -z "$binary" ]; then
 fi
 binary=$(realpath "$binary")
 
-# A dev registry, a provider app (python's http.server) and the agent, all on free loopback
-# ports; `dead` is registered on a port nobody listens on, so calls to it fail upstream.
+# A dev registry, a provider app (python's http.server) and the agent, each on a port the kernel
+# picks (read back from its output: no port is freed and reused, so none can be taken in
+# between); `dead` is registered on a port that is bound but never listens, so calls to it fail.
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -51,18 +52,43 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-read -r sc kie web dead proxy api < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(6)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
 
-"$binary" dev-registry --listen "127.0.0.1:$sc" --kie-listen "127.0.0.1:$kie" \
-    >"$work/registry.log" 2>&1 &
+# Waits (polling another process's state; the deadline only turns a hang into a failure).
+wait_for() {
+    local what=$1
+    shift
+    for _ in $(seq 600); do
+        if "$@" >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "check-monitoring: timed out waiting for $what" >&2
+    tail -n 20 "$work"/*.log >&2
+    return 1
+}
+# The first number after `prefix` in `file`, once it is there.
+port_in() {
+    local file=$1 prefix=$2
+    wait_for "'$prefix' in $file" grep -qE "$prefix[0-9]+" "$file"
+    grep -oE "$prefix[0-9]+" "$file" | head -n 1 | grep -oE '[0-9]+$'
+}
+
+"$binary" dev-registry --listen 127.0.0.1:0 --kie-listen 127.0.0.1:0 >"$work/registry.log" 2>&1 &
 pids+=($!)
-python3 -m http.server "$web" --bind 127.0.0.1 --directory "$work" >"$work/web.log" 2>&1 &
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$work" >"$work/web.log" 2>&1 &
 pids+=($!)
+python3 -u -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print("bound port", s.getsockname()[1])
+time.sleep(1e6)' >"$work/dead.log" 2>&1 &
+pids+=($!)
+sc=$(port_in "$work/registry.log" "service center on http://127.0.0.1:")
+kie=$(port_in "$work/registry.log" "kie on http://127.0.0.1:")
+web=$(port_in "$work/web.log" "port ")
+dead=$(port_in "$work/dead.log" "bound port ")
 
 mkdir -p "$work/services.d"
 for service in web dead; do
@@ -79,27 +105,14 @@ cat >"$work/agent.yaml" <<YAML
 registry: {addresses: [http://127.0.0.1:$sc], refresh_interval: 1s}
 config_center: {addresses: [http://127.0.0.1:$kie]}
 services: [services.d]
-listen: {proxy: 127.0.0.1:$proxy, api: 127.0.0.1:$api}
+listen: {proxy: 127.0.0.1:0, api: 127.0.0.1:0}
 cache: {snapshot_path: ""}
 drain: {delay: 0s, timeout: 2s}
 YAML
 "$binary" run --config "$work/agent.yaml" >"$work/agent.log" 2>&1 &
 pids+=($!)
-
-# Waits (polling another process's state; the deadline only turns a hang into a failure).
-wait_for() {
-    local what=$1
-    shift
-    for _ in $(seq 600); do
-        if "$@" >/dev/null 2>&1; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "check-monitoring: timed out waiting for $what" >&2
-    cat "$work/agent.log" >&2
-    return 1
-}
+api=$(port_in "$work/agent.log" "local API on port ")
+proxy=$(port_in "$work/agent.log" "sc-agent: proxy on 127.0.0.1:")
 wait_for "the agent's /readyz" curl -sf "127.0.0.1:$api/readyz"
 
 # Traffic: calls that succeed, calls to an instance that refuses connections.
