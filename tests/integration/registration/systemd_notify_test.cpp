@@ -14,7 +14,6 @@
 namespace scagent::test {
 namespace {
 
-
 /// Every message in `messages` before index `end` that carries `line`.
 std::size_t count_lines(const std::vector<std::string>& messages, std::size_t end,
                         const std::string& line) {
