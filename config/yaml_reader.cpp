@@ -335,7 +335,13 @@ std::optional<MapReader::Value> MapReader::env_override(std::string_view key) co
     }
     YAML::Node node(*value);
     node.SetTag(kEnvTag);
-    return Value{node, {{"$" + name, 0, 0}, child_path(key)}};
+    // Built in named steps: GCC 12 at -O3 reports the nested temporaries of a braced
+    // `Value{node, {{...}, ...}}` as maybe-uninitialized (a false positive).
+    Value result;
+    result.node = node;
+    result.where.location.file = "$" + name;
+    result.where.path = child_path(key);
+    return result;
 }
 
 std::optional<MapReader::Value> MapReader::lookup(std::string_view key) {

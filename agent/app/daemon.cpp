@@ -153,10 +153,12 @@ asio::awaitable<void> Daemon::Impl::shutdown() {
     if (drain.delay.count() > 0 && !hurry.is_set()) {
         spdlog::info("stopping: waiting drain.delay {} ms for consumers to see DOWN",
                      drain.delay.count());
+        notifier.status("draining: instances DOWN, waiting drain.delay");
         co_await pause(drain.delay);
     }
     spdlog::info("stopping: closing listeners; in-flight requests get {} ms",
                  drain.timeout.count());
+    notifier.status("draining: listeners closed, finishing requests in flight");
     parts.discovery->release_waiters();  // blocking queries answer now, not at their wait
     co_await stop_components();
     if (options.on_stopped) {
@@ -247,6 +249,12 @@ asio::awaitable<void> Daemon::Impl::reload_descriptors() {
     if (stop_requests > 0) {
         co_return;
     }
+    // Only a unit systemd already saw READY can be "reloading"; before that, READY=1 after the
+    // reload would claim registrations that have not happened.
+    const bool announce = ready_sent;
+    if (announce) {
+        notifier.reloading("reloading service descriptors and the governance file");
+    }
     components->governance->reload();
     spdlog::info("reloading service descriptors");
     config::Diagnostics diagnostics;
@@ -260,6 +268,12 @@ asio::awaitable<void> Daemon::Impl::reload_descriptors() {
     spdlog::info("reload: added {}; removed {}; changed {}; kept (invalid file) {}",
                  joined(summary.added), joined(summary.removed), joined(summary.changed),
                  joined(summary.kept));
+    if (announce && stop_requests == 0) {
+        notifier.ready("reloaded: " + std::to_string(summary.added.size()) + " added, " +
+                       std::to_string(summary.removed.size()) + " removed, " +
+                       std::to_string(summary.changed.size()) + " changed, " +
+                       std::to_string(summary.kept.size()) + " kept (invalid file)");
+    }
 }
 
 Daemon::Daemon(asio::io_context& ioc, config::LoadedConfig loaded, DaemonOptions options)

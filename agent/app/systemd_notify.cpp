@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 namespace scagent::app {
 
@@ -22,6 +23,14 @@ void SystemdNotifier::status(std::string_view status) const {
 
 void SystemdNotifier::stopping() const {
     send("STOPPING=1\nSTATUS=draining");
+}
+
+void SystemdNotifier::reloading(std::string_view status) const {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const auto usec = static_cast<std::uint64_t>(now.tv_sec) * 1000000U +
+                      static_cast<std::uint64_t>(now.tv_nsec) / 1000U;
+    send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec) + "\nSTATUS=" + std::string(status));
 }
 
 void SystemdNotifier::watchdog() const {

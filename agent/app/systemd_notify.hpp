@@ -15,6 +15,9 @@ class SystemdNotifier {
     void ready(std::string_view status) const;
     void status(std::string_view status) const;
     void stopping() const;
+    /// RELOADING=1 (with MONOTONIC_USEC, which Type=notify-reload requires): systemd shows the
+    /// unit "reloading" until the next ready().
+    void reloading(std::string_view status) const;
     void watchdog() const;
     /// The unit's WatchdogSec when the watchdog is on for this process (sd_watchdog_enabled).
     std::optional<std::chrono::microseconds> watchdog_timeout() const;

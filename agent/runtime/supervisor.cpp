@@ -28,6 +28,11 @@ Supervisor::Supervisor(prometheus::Registry* metrics, Options options)
 
 void Supervisor::spawn(TaskGroup& group, const asio::any_io_executor& executor, std::string loop,
                        Body body) {
+    if (restarts_family_) {
+        // The series exists at 0 from the start, so that rate()/increase() see the first restart
+        // and dashboards and alerts find the metric on a healthy agent.
+        restarts_family_->Add({{"loop", loop}});
+    }
     auto name = loop;
     group.spawn(executor, supervise(std::move(loop), std::move(body)), std::move(name));
 }

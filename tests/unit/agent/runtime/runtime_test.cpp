@@ -132,6 +132,11 @@ TEST(SupervisorTest, AFailingLoopIsReportedUntilItRestarts) {
                          throw std::runtime_error("registry answered garbage");
                          co_return;
                      });
+    const auto before = prometheus::TextSerializer().Serialize(registry.Collect());
+    EXPECT_NE(before.find("sc_agent_loop_restarts_total{loop=\"cache.refresher\"} 0"),
+              std::string::npos)
+        << "a supervised loop's counter exists at 0 before any restart:\n"
+        << before;
     while (!supervisor.fault() && ioc.run_one() > 0) {
     }
     ASSERT_TRUE(supervisor.fault());
