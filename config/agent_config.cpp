@@ -2,6 +2,7 @@
 
 #include "config/byte_size.hpp"
 #include "config/names.hpp"
+#include "config/range_checks.hpp"
 
 namespace scagent::config {
 namespace {
@@ -13,16 +14,6 @@ std::string each_http_url(const std::vector<std::string>& urls) {
         }
     }
     return {};
-}
-
-std::function<std::string(const Duration&)> duration_between(Duration min, Duration max) {
-    return [min, max](const Duration& value) -> std::string {
-        if (value < min || value > max) {
-            return "must be between " + format_duration(min) + " and " + format_duration(max) +
-                   ", found " + format_duration(value);
-        }
-        return {};
-    };
 }
 
 std::string check_log_level(const std::string& level) {
@@ -106,11 +97,8 @@ void parse_proxy(MapReader reader, ProxySettings& proxy) {
     reader.optional<Duration>("connect_timeout", proxy.connect_timeout,
                               duration_between(1ms, 10min));
     reader.optional<Duration>("idle_timeout", proxy.idle_timeout, duration_between(1s, 1h));
-    reader.optional<int>(
-        "max_connections_per_instance", proxy.max_connections_per_instance, [](const int& n) {
-            return n >= 1 && n <= 65536 ? std::string()
-                                        : "must be between 1 and 65536, found " + std::to_string(n);
-        });
+    reader.optional<int>("max_connections_per_instance", proxy.max_connections_per_instance,
+                         int_between(1, 65536));
     reader.reject_unknown();
 }
 
@@ -144,11 +132,13 @@ void parse_agent_config(MapReader& root, AgentConfig& config) {
     api.optional("token", config.api.token);
     api.optional<std::vector<std::string>>("allowed_hosts", config.api.allowed_hosts);
     api.reject_unknown();
-    root.optional<int>("threads", config.threads, [](const int& threads) {
-        return threads >= 1 && threads <= 64
-                   ? std::string()
-                   : "must be between 1 and 64, found " + std::to_string(threads);
-    });
+    MapReader limits = root.map("limits");
+    limits.optional<int>("max_connections", config.limits.max_connections,
+                         int_between(1, 1'000'000));
+    limits.optional<int>("max_watched_services", config.limits.max_watched_services,
+                         int_between(1, 100'000));
+    limits.reject_unknown();
+    root.optional<int>("threads", config.threads, int_between(1, 64));
     root.reject_unknown();
 }
 

@@ -75,6 +75,13 @@ struct ApiSettings {
     std::vector<std::string> allowed_hosts;
 };
 
+/// Caps that keep one misbehaving client from growing the agent without bound.
+struct LimitSettings {
+    int max_connections = 4096;  ///< per listener; beyond it new connections wait in the backlog
+    /// Provider caches created on demand (unknown names included); dependencies do not count.
+    int max_watched_services = 1000;
+};
+
 struct AgentConfig {
     std::string source_file;  ///< where it was read from (for messages)
     RegistrySettings registry;
@@ -87,6 +94,7 @@ struct AgentConfig {
     LogSettings log;
     ProxySettings proxy;
     ApiSettings api;
+    LimitSettings limits;
     int threads = 1;
 };
 

@@ -200,6 +200,26 @@ std::string check_bind_address(const std::string& value) {
     return check_host_port(value, true);
 }
 
+std::optional<std::pair<std::string, int>> http_host_port(std::string_view value) {
+    if (!value.starts_with("http://")) {
+        return std::nullopt;
+    }
+    auto rest = value.substr(7);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    std::string_view host = rest;
+    std::string_view port_text = "80";
+    if (rest.starts_with('[') || rest.find(':') != std::string_view::npos) {
+        if (!split_host_port(rest, host, port_text)) {
+            return std::nullopt;
+        }
+    }
+    int port = 0;
+    if (host.empty() || !parse_port(port_text, 1, port)) {
+        return std::nullopt;
+    }
+    return std::pair{std::string(host), port};
+}
+
 std::string check_http_url(const std::string& value) {
     std::string_view rest;
     if (value.starts_with("http://")) {

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace scagent::config {
 
@@ -22,6 +24,9 @@ std::string check_datacenter_field(const std::string& value);
 std::string check_hostname(const std::string& value);
 /// Endpoint `scheme://host:port[?query]` with a port 1..65535.
 std::string check_endpoint(const std::string& value);
+/// A plain-http URL of an app on this host, "http://host[:port]" (port 80 when absent): the
+/// host and port, or nullopt when `value` is not one.
+std::optional<std::pair<std::string, int>> http_host_port(std::string_view value);
 /// `host:port` listen address ("[::1]:port" for IPv6); port 0 means "any free port".
 std::string check_listen_address(const std::string& value);
 /// What a listener binds: a listen address, or ":port" alone, which binds 127.0.0.1 (loopback

@@ -1,19 +1,10 @@
 #include "config/service_descriptor.hpp"
 
 #include "config/names.hpp"
+#include "config/range_checks.hpp"
 
 namespace scagent::config {
 namespace {
-
-std::function<std::string(const int&)> int_between(int min, int max) {
-    return [min, max](const int& value) -> std::string {
-        if (value < min || value > max) {
-            return "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                   ", found " + std::to_string(value);
-        }
-        return {};
-    };
-}
 
 std::string check_level(const std::string& level) {
     if (level.empty() || level == "FRONT" || level == "MIDDLE" || level == "BACK") {
@@ -129,6 +120,41 @@ void parse_check(MapReader reader, std::optional<HealthCheckSettings>& check) {
     check = settings;
 }
 
+void parse_inbound(MapReader reader, ServiceDescriptor& descriptor) {
+    InboundSettings inbound;
+    const bool has_listen =
+        reader.required<std::string>("listen", inbound.listen, [&](const std::string& value) {
+            if (auto problem = check_bind_address(value); !problem.empty()) {
+                return problem;
+            }
+            if (!descriptor.instance.endpoints.empty()) {
+                return std::string(
+                    "instance.endpoints is set too: with inbound the listener is what consumers "
+                    "dial; remove one of them");
+            }
+            return std::string();
+        });
+    const bool has_target =
+        reader.required<std::string>("target", inbound.target, [](const std::string& value) {
+            return http_host_port(value) ? std::string()
+                                         : "'" + value +
+                                               "' is not an http URL of the local app, e.g. "
+                                               "http://127.0.0.1:8080 (plain http only)";
+        });
+    reader.reject_unknown();
+    if (!has_listen || !has_target) {
+        return;
+    }
+    const auto target = http_host_port(inbound.target);
+    inbound.target_host = target->first;
+    inbound.target_port = target->second;
+    // A host-less ":8081" listens on loopback, as every listener does.
+    const std::string address =
+        inbound.listen.starts_with(':') ? "127.0.0.1" + inbound.listen : inbound.listen;
+    descriptor.instance.endpoints = {"rest://" + address};
+    descriptor.inbound = std::move(inbound);
+}
+
 }  // namespace
 
 std::string ServiceDescriptor::identity() const {
@@ -183,6 +209,9 @@ void parse_service_descriptor(MapReader& root, ServiceDescriptor& descriptor) {
         MapReader proxy = servicecomb.map("proxy");
         proxy.required<std::string>("listen", descriptor.proxy_listen, check_bind_address);
         proxy.reject_unknown();
+    }
+    if (servicecomb.has("inbound")) {
+        parse_inbound(servicecomb.map("inbound"), descriptor);
     }
     // Sections of a go-chassis chassis.yaml / microservice.yaml that the agent does not use; they
     // are accepted so an existing file loads unchanged.

@@ -67,6 +67,15 @@ struct Dependency {
     std::string name;
 };
 
+/// `inbound`: a provider-side listener in front of the local app. Its address is what the
+/// instance registers (`rest://<listen>`), so consumers reach the app through the agent.
+struct InboundSettings {
+    std::string listen;
+    std::string target;  ///< "http://127.0.0.1:8080"
+    std::string target_host;
+    int target_port = 0;
+};
+
 struct ServiceDescriptor {
     std::string source_file;
     ServiceSettings service;
@@ -76,6 +85,7 @@ struct ServiceDescriptor {
     /// `proxy.listen`: a proxy listener of this service's own; requests on it call as this
     /// service (no X-Sc-Consumer needed on a host with several). Empty: none.
     std::string proxy_listen;
+    std::optional<InboundSettings> inbound;
 
     /// "app/name/version/environment": what makes a descriptor unique on a host.
     std::string identity() const;

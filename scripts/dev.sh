@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The debug preset: the build CI verifies, shared with scripts/test.sh (one build for both
-# commands), and speed does not matter for a dev run. Packages are built from `release`.
-# Only the agent itself: a newcomer sees it running before any test is compiled.
+# The debug preset: the quickest to compile, and speed does not matter for a dev run (packages
+# are built from `release`; the tests run under `asan`). Only the agent itself: a newcomer sees
+# it running before any test is compiled.
 scripts/setup.sh debug sc-agent
 exec build/debug/agent/sc-agent dev "$@"

@@ -55,6 +55,13 @@ ApiError registry_unavailable(const discovery::CacheKey& key) {
                 "; retry later"};
 }
 
+ApiError too_many_services(const discovery::CacheKey& key) {
+    return {503, "TOO_MANY_SERVICES",
+            "the agent already caches limits.max_watched_services services, so it does not start "
+            "caching " +
+                key.to_string() + "; unused ones are dropped after 10 minutes, or raise the limit"};
+}
+
 ApiError no_instance(const discovery::CacheKey& key, std::string_view filters) {
     std::string detail = filters.empty() ? std::string() : " matching " + std::string(filters);
     return {503, "NO_INSTANCE", "no available instance of " + key.to_string() + detail};

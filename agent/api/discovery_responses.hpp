@@ -32,6 +32,8 @@ ApiError bad_request(std::string_view parameter, std::string_view detail);
 ApiError service_not_found(const discovery::CacheKey& key);
 /// 503: the registry cannot be reached and nothing is cached for this key.
 ApiError registry_unavailable(const discovery::CacheKey& key);
+/// 503: a new key would pass limits.max_watched_services (unknown names included).
+ApiError too_many_services(const discovery::CacheKey& key);
 /// 404: an outcome names an instance no cached set of the service holds (nothing recorded).
 ApiError instance_not_found(std::string_view service, std::string_view instance_id);
 /// 503: the service exists but no instance passes the filters (select, proxy).

@@ -22,6 +22,9 @@ net::Reply error_reply(const ApiError& error) {
 /// when the registry says the service does not exist.
 std::optional<ApiError> lookup_error(const InstanceCache::Lookup& lookup,
                                      const discovery::CacheKey& key) {
+    if (lookup.state == InstanceCache::State::kOverLimit) {
+        return too_many_services(key);
+    }
     if (lookup.state != InstanceCache::State::kReady || !lookup.set) {
         return registry_unavailable(key);
     }

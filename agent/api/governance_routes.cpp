@@ -58,11 +58,14 @@ constexpr const char* kNotEnforced = "parsed, not enforced";
 /// Whether something in this build acts on an accepted item of `kind`: the governed `select`
 /// and the proxy apply route rules, instance isolation and load balancing, and the match groups
 /// (and go-chassis markers) they refer to; the proxy applies retry and timeLimiter to each
-/// call. Rate limiting, circuit breaker, bulkhead and fault injection are not applied yet.
+/// call, and rate limiting, bulkhead, circuit breaker and fault injection to calls on both
+/// sides (outbound and `inbound`). A kind added to the parser before the proxy applies it
+/// shows as "parsed, not enforced".
 bool enforced(std::string_view kind) {
     return kind == "matchGroup" || kind == "match" || kind == "routeRule" ||
            kind == "globalRouteRule" || kind == "instanceIsolation" || kind == "loadbalance" ||
-           kind == "retry" || kind == "timeLimiter";
+           kind == "retry" || kind == "timeLimiter" || kind == "rateLimiting" ||
+           kind == "bulkhead" || kind == "circuitBreaker" || kind == "faultInjection";
 }
 
 template <class List>

@@ -61,6 +61,7 @@ LocalApi::~LocalApi() = default;
 void LocalApi::start() {
     net::HttpServerOptions options;
     options.listen = api_listen_;
+    options.max_connections = max_connections_;
     server_ = std::make_unique<net::HttpServer>(ioc_, options, router_);
     server_->start();
     if (!metrics_listen_.empty()) {

@@ -29,6 +29,8 @@ class LocalApi final : public runtime::Component {
     ~LocalApi() override;
 
     net::HttpRouter& router() noexcept { return router_; }
+    /// limits.max_connections for each listener; before start().
+    void limit_connections(std::size_t max) noexcept { max_connections_ = max; }
     /// Routes of the metrics listener (only /metrics); unused when there is none.
     net::HttpRouter& metrics_router() noexcept { return metrics_router_; }
 
@@ -47,6 +49,7 @@ class LocalApi final : public runtime::Component {
     boost::asio::io_context& ioc_;
     std::string api_listen_;
     std::string metrics_listen_;
+    std::size_t max_connections_ = 4096;
     std::chrono::milliseconds grace_;
     net::HttpRouter router_;
     net::HttpRouter metrics_router_;

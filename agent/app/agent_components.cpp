@@ -75,6 +75,13 @@ proxy::ProxyOptions proxy_options(const config::LoadedConfig& loaded) {
         if (!service.proxy_listen.empty()) {
             options.listeners.push_back({service.proxy_listen, service.service.name});
         }
+        if (service.inbound) {
+            options.listeners.push_back(
+                {service.inbound->listen, "",
+                 proxy::InboundTarget{service.service.name, service.service.app,
+                                      service.inbound->target_host,
+                                      static_cast<std::uint16_t>(service.inbound->target_port)}});
+        }
     }
     options.threads = agent.threads;
     options.max_retry_body = agent.proxy.max_retry_body;
@@ -84,6 +91,7 @@ proxy::ProxyOptions proxy_options(const config::LoadedConfig& loaded) {
         static_cast<std::size_t>(agent.proxy.max_connections_per_instance);
     options.access_log = agent.log.access;
     options.drain_timeout = agent.drain.timeout;
+    options.max_connections = static_cast<std::size_t>(agent.limits.max_connections);
     return options;
 }
 
@@ -150,8 +158,9 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
         [cache = discovery.get()](const auto&) { cache->note_snapshot_change(); });
     // `select` follows the governance of the target service (route rule, isolation, LB); the
     // app's outcome reports feed the same selector.
+    auto& policy_clock = settings.policy_clock ? *settings.policy_clock : plugins::system_clock();
     governed_selector = std::make_shared<plugins::governance::GovernedSelector>(
-        [store = governance.get()] { return store->snapshot(); }, plugins::system_clock(),
+        [store = governance.get()] { return store->snapshot(); }, policy_clock,
         [counters = governance_metrics.get()](std::string_view kind, std::string_view action) {
             counters->action(kind, action).Increment();
         },
@@ -161,13 +170,17 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
 
     proxy = std::make_unique<proxy::Proxy>(
         proxy_options(loaded), *discovery, *governed_selector,
-        [store = governance.get()] { return store->snapshot(); }, metrics, plugins::system_clock());
+        [store = governance.get()] { return store->snapshot(); }, metrics, policy_clock,
+        [counters = governance_metrics.get()](std::string_view kind, std::string_view action) {
+            counters->action(kind, action).Increment();
+        });
 
     api::ApiAccess access;
     access.allowed_hosts = agent.api.allowed_hosts;
     access.token = agent.api.token.reveal();
     local_api = std::make_unique<api::LocalApi>(ioc, agent.listen.api, agent.listen.metrics,
                                                 agent.drain.timeout, std::move(access));
+    local_api->limit_connections(static_cast<std::size_t>(agent.limits.max_connections));
     auto* regs = registrations.get();
     auto* registry = &metrics;
     api::add_admin_routes(
@@ -183,6 +196,7 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
     api::add_discovery_routes(
         local_api->router(), *discovery,
         [defaults = api::discovery_defaults(loaded.services)] { return defaults; });
+    local_api->router().add(net::Method::get, "/v1/explain", proxy->explain_handler());
     api::add_metrics_route(local_api->metrics_router(),
                            [registry] { return registry->exposition(); });
 }

@@ -31,6 +31,8 @@ struct ComponentSettings {
     std::function<std::optional<std::string>()> not_ready_reason;
     double heartbeat_scale = 1.0;
     std::optional<std::chrono::seconds> token_lifetime;
+    /// The time governance policies (breakers, limiters, isolation) see; null: the real one.
+    plugins::Clock* policy_clock = nullptr;
 };
 
 /// The daemon's components and the clients they share, wired from the configuration

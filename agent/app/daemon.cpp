@@ -99,6 +99,7 @@ bool Daemon::Impl::build() {
     settings.not_ready_reason = [this] { return not_ready_reason(); };
     settings.heartbeat_scale = options.heartbeat_scale;
     settings.token_lifetime = options.token_lifetime;
+    settings.policy_clock = options.policy_clock;
     try {
         components = std::make_unique<AgentComponents>(ioc, loaded, metrics, supervisor, settings);
     } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 
 #include "agent/runtime/supervisor.hpp"
 #include "config/loader.hpp"
+#include "plugins/api/clock.hpp"
 
 namespace scagent::app {
 
@@ -30,6 +31,8 @@ struct DaemonOptions {
     double heartbeat_scale = 1.0;
     /// RBAC token lifetime to request instead of the client's default (tests of refresh).
     std::optional<std::chrono::seconds> token_lifetime;
+    /// The time governance policies see (tests move a FakeClock); null: the real clock.
+    plugins::Clock* policy_clock = nullptr;
     /// Called on the io_context once the local API and the proxy listen (tests learn the ports).
     std::function<void(const ListeningPorts& ports)> on_started;
     /// Called after the last component has stopped (dev: stop the embedded registry).

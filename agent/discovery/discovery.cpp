@@ -20,7 +20,7 @@ Discovery::Discovery(asio::any_io_executor executor, clients::RegistryClient& cl
     : options_(std::move(options)),
       clock_(plugins::system_clock()),
       stats_(metrics),
-      cache_(clock_, &stats_),
+      cache_(clock_, &stats_, InstanceCacheOptions{.max_unpinned = options_.max_watched_services}),
       waiters_(cache_),
       selector_(std::make_unique<GovernedInstanceSelector>(
           std::make_shared<plugins::governance::GovernedSelector>(
@@ -210,6 +210,10 @@ asio::awaitable<InstanceCache::Lookup> Discovery::lookup(asio::any_io_executor e
             refresher_->refresh_soon(key);
         }
         found = cache_.get(key);
+        if (found.state == InstanceCache::State::kUntracked) {
+            found.state = InstanceCache::State::kOverLimit;  // refused: too many keys already
+            co_return found;
+        }
     } else if (found.state == InstanceCache::State::kUnavailable) {
         // Nothing cached and the last try failed: try again in the background (coalesced by
         // the refresher), answer now.

@@ -35,6 +35,9 @@ struct DiscoveryOptions {
     SnapshotWriter::ExtraProvider snapshot_extra;
     /// Descriptors' `dependencies`: cached from the start and never dropped for idleness.
     std::vector<CacheKey> pinned;
+    /// limits.max_watched_services: keys cached on demand at most (pinned ones not counted);
+    /// a lookup beyond it answers kOverLimit. 0: no limit.
+    std::size_t max_watched_services = 0;
     /// A request for a key nobody asked for before waits this long for the registry's answer.
     std::chrono::milliseconds first_answer_wait = std::chrono::seconds(3);
     /// The snapshot is served when the registry has not answered the start-up refresh by then.

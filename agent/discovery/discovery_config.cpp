@@ -13,6 +13,7 @@ DiscoveryOptions discovery_options(const config::AgentConfig& agent,
     options.tls = net::TlsOptions{agent.registry.tls.ca_file, agent.registry.tls.cert_file,
                                   agent.registry.tls.key_file, agent.registry.tls.verify};
     options.snapshot_path = agent.cache.snapshot_path;
+    options.max_watched_services = static_cast<std::size_t>(agent.limits.max_watched_services);
     for (const auto& service : services) {
         for (const auto& dependency : service.dependencies) {
             CacheKey key{dependency.app.empty() ? service.service.app : dependency.app,

@@ -139,6 +139,13 @@ bool InstanceCache::track(const CacheKey& key, bool pinned) {
         found->second->pinned = found->second->pinned || pinned;
         return false;
     }
+    if (!pinned && options_.max_unpinned > 0) {
+        const auto unpinned = std::count_if(map->begin(), map->end(),
+                                            [](const auto& item) { return !item.second->pinned; });
+        if (static_cast<std::size_t>(unpinned) >= options_.max_unpinned) {
+            return false;
+        }
+    }
     auto entry = std::make_shared<Entry>();
     entry->pinned = pinned;
     entry->last_access.store(clock_.now().time_since_epoch().count());

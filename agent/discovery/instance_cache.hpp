@@ -18,6 +18,9 @@ namespace scagent::discovery {
 struct InstanceCacheOptions {
     /// An entry nobody asked for during this long is dropped by expire_idle (unless pinned).
     std::chrono::milliseconds idle_ttl = std::chrono::minutes(10);
+    /// Entries track() creates at most, pinned ones not counted (limits.max_watched_services);
+    /// 0: no limit.
+    std::size_t max_unpinned = 0;
 };
 
 /// The provider cache: one immutable CachedSet per CacheKey, swapped whole by the refresher and
@@ -45,6 +48,7 @@ class InstanceCache {
         kPending,      ///< tracked, the first refresh has not answered yet
         kUnavailable,  ///< tracked, the first refresh failed and nothing is cached
         kReady,        ///< `set` holds an answer (maybe service_found == false)
+        kOverLimit,    ///< not tracked: max_unpinned entries exist already (Discovery::lookup)
     };
     struct Lookup {
         State state = State::kUntracked;
@@ -82,7 +86,8 @@ class InstanceCache {
     std::uint64_t index_of(const CacheKey& key) const noexcept;
 
     /// Starts caching `key`; true when it was not tracked before. A pinned key (a descriptor's
-    /// dependency) is never dropped for idleness; pinning an existing key pins it.
+    /// dependency) is never dropped for idleness; pinning an existing key pins it. An unpinned
+    /// new key is refused (false, still untracked) once `max_unpinned` entries exist.
     bool track(const CacheKey& key, bool pinned = false);
 
     /// A 200 answer of a refresh.

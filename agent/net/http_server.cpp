@@ -15,6 +15,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <array>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -64,7 +65,8 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
           handler(std::move(h)),
           strand(asio::make_strand(io)),
           acceptor(strand),
-          grace_timer(strand) {}
+          grace_timer(strand),
+          room_timer(strand) {}
 
     asio::io_context& ioc;
     const HttpServerOptions options;
@@ -72,7 +74,11 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
     asio::strand<asio::io_context::executor_type> strand;
     tcp::acceptor acceptor;          // used on `strand` only
     asio::steady_timer grace_timer;  // used on `strand` only
-    runtime::TaskGroup tasks;        // the accept loop and every connection
+    /// The accept loop waits on it while max_connections are open; a closing connection at
+    /// the limit cancels it. Used on `strand` only.
+    asio::steady_timer room_timer;
+    std::atomic<std::size_t> open{0};  ///< accepted connections not yet ended
+    runtime::TaskGroup tasks;          // the accept loop and every connection
 
     mutable std::mutex mutex;  // guards the members below
     tcp::endpoint bound;
@@ -128,6 +134,16 @@ asio::awaitable<void> HttpServer::State::accept_loop() {
     auto self = shared_from_this();
     asio::steady_timer backoff(strand);
     for (;;) {
+        while (open.load() >= options.max_connections && acceptor.is_open()) {
+            // Full: leave the next clients in the backlog (the kernel holds them) until a
+            // connection ends. A close between the check and the wait posts its cancel to this
+            // strand, so it lands after the wait has begun.
+            room_timer.expires_at(asio::steady_timer::time_point::max());
+            co_await room_timer.async_wait(kNoThrow);  // cancelled: room, or the stop
+            if (!acceptor.is_open()) {
+                co_return;
+            }
+        }
         auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kNoThrow);
         if (!acceptor.is_open() || ec == asio::error::operation_aborted) {
             co_return;
@@ -140,12 +156,22 @@ asio::awaitable<void> HttpServer::State::accept_loop() {
             continue;
         }
         auto executor = socket.get_executor();
+        ++open;
         tasks.spawn(executor, self->run_connection(std::move(socket)), "http connection");
     }
 }
 
 asio::awaitable<void> HttpServer::State::run_connection(tcp::socket socket) {
     auto self = shared_from_this();
+    struct Counted {
+        State& state;
+        ~Counted() {
+            if (state.open.fetch_sub(1) == state.options.max_connections) {
+                asio::post(state.strand,
+                           [self = state.shared_from_this()] { self->room_timer.cancel(); });
+            }
+        }
+    } counted{*this};
     auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
     std::weak_ptr<beast::tcp_stream> weak = stream;
     auto executor = stream->get_executor();
@@ -313,6 +339,7 @@ void HttpServer::State::begin_stop(std::chrono::milliseconds grace) {
     }
     beast::error_code ignored;
     acceptor.close(ignored);
+    room_timer.cancel();  // an accept loop waiting for room ends too
     for (auto& close : idle) {
         close();
     }

@@ -22,6 +22,9 @@ struct HttpServerOptions {
     std::chrono::milliseconds read_timeout{30'000};      ///< one request, and keep-alive idle time
     std::chrono::milliseconds write_timeout{30'000};     ///< one response
     std::chrono::milliseconds ws_idle_timeout{120'000};  ///< upgraded: nothing heard from peer
+    /// Open connections at most (limits.max_connections); beyond it new ones wait in the
+    /// listen backlog until one closes.
+    std::size_t max_connections = 4096;
 };
 
 /// HTTP/1.1 server on an io_context: one coroutine per connection on its own strand,

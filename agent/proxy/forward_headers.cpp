@@ -57,6 +57,21 @@ void remove_hop_by_hop(http::fields& fields) {
     }
 }
 
+std::string caller_of(std::string_view cse_context) {
+    if (cse_context.empty()) {
+        return {};
+    }
+    const auto context = nlohmann::json::parse(cse_context, nullptr, /*allow_exceptions=*/false);
+    if (!context.is_object()) {
+        return {};
+    }
+    const auto it = context.find("x-cse-src-microservice");
+    if (it == context.end() || !it->is_string() || it->get_ref<const std::string&>().size() > 128) {
+        return {};
+    }
+    return it->get<std::string>();
+}
+
 std::string merge_cse_context(std::string_view current, std::string_view caller) {
     if (current.empty()) {
         // The usual case, without a JSON round trip: a caller is a local service's name,

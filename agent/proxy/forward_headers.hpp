@@ -23,6 +23,10 @@ void remove_hop_by_hop(boost::beast::http::fields& fields);
 void prepare_upstream_headers(boost::beast::http::fields& fields, std::string_view caller,
                               std::string_view client_address);
 
+/// The calling service named in `x-cse-context` (`x-cse-src-microservice`), empty when the
+/// header is absent, not a JSON object, or names no caller of at most 128 characters.
+std::string caller_of(std::string_view cse_context);
+
 /// `x-cse-context` with `x-cse-src-microservice` set to `caller` (an empty caller keeps the
 /// value as it came).
 std::string merge_cse_context(std::string_view current, std::string_view caller);

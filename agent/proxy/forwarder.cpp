@@ -8,7 +8,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <nlohmann/json.hpp>
 
 #include <array>
 #include <optional>
@@ -16,6 +15,8 @@
 #include <variant>
 
 #include "agent/discovery/discovery.hpp"
+#include "agent/proxy/access_log.hpp"
+#include "agent/proxy/attempt.hpp"
 #include "agent/proxy/call_target.hpp"
 #include "agent/proxy/forward_headers.hpp"
 #include "agent/proxy/message_head.hpp"
@@ -33,52 +34,12 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+using runtime::cancelled;
 using runtime::kNoThrow;
-using Parser = http::response_parser<http::buffer_body>;
 
 /// Without a retry policy, a call whose connection could not be opened still tries this many
 /// other instances: nothing reached the first one, so any method is safe to send elsewhere.
 constexpr int kConnectRetries = 2;
-/// An answer head above this is refused (as Beast's default 8 KiB would too, but later).
-constexpr std::uint32_t kMaxAnswerHeader = 64 * 1024;
-
-bool idempotent(http::verb method) {
-    switch (method) {
-        case http::verb::get:
-        case http::verb::head:
-        case http::verb::options:
-        case http::verb::put:
-        case http::verb::delete_:
-        case http::verb::trace:
-            return true;
-        default:
-            return false;
-    }
-}
-
-/// How one attempt on one instance ended.
-enum class Ended {
-    kAnswered,       ///< the answer was relayed to the client in full
-    kRetryStatus,    ///< an answer whose status the retry policy retries; not relayed
-    kConnectFailed,  ///< no connection: nothing was sent
-    kAtCapacity,     ///< the instance has max_connections_per_instance open: nothing was sent
-    kNoAnswer,       ///< sent (maybe partly), then the connection failed before an answer
-    kTimedOut,       ///< no answer head within the try's time limit
-    kBrokenAnswer,   ///< the answer started reaching the client, then the upstream failed
-    kClientGone,     ///< the client stopped reading or closed
-};
-
-struct AttemptResult {
-    Ended ended = Ended::kNoAnswer;
-    unsigned status = 0;
-    /// kNoAnswer on a reused connection before any answer byte: the server may have closed it
-    /// while idle (the "503 UC" race), which says nothing about the instance.
-    bool stale_connection = false;
-    std::string reason;  ///< for metrics and the access log: "connect", "reset", "timeout", ...
-    /// The client's connection must close after this answer (an HTTP/1.0 client and an answer
-    /// whose end only a close can mark).
-    bool close_client = false;
-};
 
 /// "host:port" for a Host header or a message; IPv6 literals in brackets.
 std::string authority(const plugins::Instance& instance) {
@@ -143,117 +104,6 @@ class CallAccounting {
     bool holds_retry_ = false;
 };
 
-asio::awaitable<bool> cancelled() {
-    const auto state = co_await asio::this_coro::cancellation_state;
-    co_return state.cancelled() != asio::cancellation_type::none;
-}
-
-/// Writes an agent-made answer; false when the client is gone.
-asio::awaitable<bool> write_error(beast::tcp_stream& client, const ProxyError& error,
-                                  unsigned version, bool keep_alive) {
-    auto response = error_response(error, version, keep_alive);
-    auto [ec, n] = co_await http::async_write(client, response, kNoThrow);
-    co_return !ec;
-}
-
-/// Streams the answer whose head `parser` holds from the upstream to the client: the head
-/// goes out with the first body bytes, each later read with one write (re-framed as chunks
-/// when the client's connection must stay open and the upstream gave no length).
-asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Parser& parser,
-                                            ClientSide& client, std::string_view instance_id,
-                                            const ProxyShared& shared, unsigned version,
-                                            bool keep_alive, bool head_request) {
-    AttemptResult result{Ended::kAnswered, parser.get().result_int(), false, {}};
-    auto& message = parser.get();
-    const auto content_length = parser.content_length();
-    remove_hop_by_hop(message.base());
-    message.erase("X-Sc-Agent-Error");  // only the agent's own answers carry it
-    if (shared.access_log) {
-        message.set("X-Sc-Instance", instance_id);
-    }
-    const bool bodiless =
-        head_request || result.status / 100 == 1 || result.status == 204 || result.status == 304;
-    bool chunked = false;
-    if (content_length) {
-        message.content_length(*content_length);
-    } else if (!bodiless && version >= 11) {
-        // Close-delimited or chunked upstream: chunked toward the client keeps its connection.
-        message.chunked(true);
-        chunked = true;
-    } else if (!bodiless) {
-        // An HTTP/1.0 client knows no chunks: the close marks the end.
-        result.close_client = true;
-    }
-    message.version(version);  // the client's, whatever the provider spoke
-    message.keep_alive(keep_alive && !result.close_client);
-
-    auto& head = client.buffers.head;
-    auto& chunk = client.buffers.body;
-    head.clear();
-    append_response_head(message.base(), head);
-    const std::size_t head_size = head.size();
-    static constexpr std::string_view kCrlf = "\r\n";
-    static constexpr std::string_view kLastChunk = "0\r\n\r\n";
-    auto& body = message.body();
-    bool head_sent = false;
-    bool last_chunk_sent = !chunked;
-    do {
-        std::size_t got = 0;
-        if (!parser.is_done()) {
-            body.data = chunk.data();
-            body.size = chunk.size();
-            upstream.stream.expires_after(shared.options.client_idle_timeout);
-            // Whatever arrived goes on at once (server-sent events, long polls): no waiting
-            // for a full chunk.
-            auto [ec, n] =
-                co_await http::async_read_some(upstream.stream, upstream.buffer, parser, kNoThrow);
-            if (ec == http::error::need_buffer) {
-                ec = {};
-            }
-            if (ec) {
-                result.ended = Ended::kBrokenAnswer;
-                result.reason = "reset";
-                co_return result;
-            }
-            got = chunk.size() - body.size;
-        }
-        // head | chunk size line | bytes | CRLF | last chunk
-        std::array<asio::const_buffer, 5> out;
-        std::size_t parts = 0;
-        head.resize(head_size);
-        if (chunked && got > 0) {
-            append_chunk_size(got, head);
-        }
-        const std::string_view prefix = std::string_view(head).substr(head_sent ? head_size : 0);
-        if (!prefix.empty()) {
-            out[parts++] = asio::buffer(prefix);
-        }
-        if (got > 0) {
-            out[parts++] = asio::buffer(chunk.data(), got);
-            if (chunked) {
-                out[parts++] = asio::buffer(kCrlf);
-            }
-        }
-        if (parser.is_done() && !last_chunk_sent) {
-            out[parts++] = asio::buffer(kLastChunk);
-            last_chunk_sent = true;
-        }
-        if (parts == 0) {
-            continue;  // only framing arrived (a chunk header): nothing to pass on yet
-        }
-        client.stream.expires_after(shared.options.client_idle_timeout);
-        auto [ec, n] = co_await asio::async_write(
-            client.stream, std::span<const asio::const_buffer>(out.data(), parts), kNoThrow);
-        if (ec) {
-            result.ended = Ended::kClientGone;
-            result.reason = "client";
-            co_return result;
-        }
-        head_sent = true;
-    } while (!parser.is_done());
-    co_return result;
-}
-
 }  // namespace
 
 LoopState::LoopState(ProxyShared& shared, std::uint64_t seed)
@@ -261,7 +111,8 @@ LoopState::LoopState(ProxyShared& shared, std::uint64_t seed)
                                shared.options.max_connections_per_instance},
            shared.clock),
       meters(shared.metrics),
-      rng(seed) {}
+      rng(seed),
+      guards(*shared.guards) {}
 
 asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientSide client,
                                    CallRequest call) {
@@ -293,7 +144,12 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     discovery::CacheKey key{target.app, target.service, target.environment};
     const auto lookup = co_await shared.discovery.lookup(executor, key);
     std::optional<ProxyError> failure;
-    if (!lookup.set) {
+    if (lookup.state == discovery::InstanceCache::State::kOverLimit) {
+        failure = ProxyError{503, "TOO_MANY_SERVICES",
+                             "the agent already caches limits.max_watched_services services, so "
+                             "it does not start caching " +
+                                 key.to_string()};
+    } else if (!lookup.set) {
         failure =
             no_instance(target.service, "the registry has not answered for " + key.to_string());
     } else if (!lookup.set->service_found) {
@@ -319,16 +175,19 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         co_return co_await write_error(client.stream, *failure, version, keep_alive) && keep_alive;
     }
 
-    plugins::RequestView view;
-    view.method = std::string(request.method_string());
-    const auto target_path = std::string_view(target.path);
-    view.path = std::string(target_path.substr(0, target_path.find('?')));
-    view.service_name = target.service;
     const auto snapshot = shared.snapshots ? shared.snapshots() : nullptr;
-    if (snapshot && snapshot->reads_headers()) {
-        // Only when a rule can look at them: copying every header is most of a view's cost.
-        for (const auto& field : static_cast<const http::fields&>(request)) {
-            view.headers.emplace(std::string(field.name_string()), std::string(field.value()));
+    const auto view = governance_view(request, target.path, target.service, snapshot.get());
+    // Consumer-side policies, before any instance is picked.
+    std::string why;
+    Admission admission;
+    if (snapshot && LoopGuards::any(*snapshot)) {
+        co_await loop.guards.admit(snapshot, view, target.service, admission);
+        if (admission.cancelled) {
+            co_return false;
+        }
+        if (admission.refused) {
+            failure = std::move(admission.refused);
+            why = admission.why;
         }
     }
     const auto retry_config = snapshot ? snapshot->retry_for(view) : nullptr;
@@ -343,22 +202,8 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     }
 
     prepare_upstream_headers(request, target.caller, client.address);
-    // A buffered body goes with the head, and a streamed one is asked of the client only
-    // once an upstream connection is open: nothing for the upstream to wait for.
-    request.erase(http::field::expect);
     request.target(target.path);
-    request.version(11);  // keep-alive by default: no Connection field needed
-    if (streamed != nullptr && streamed->chunked()) {
-        request.set(http::field::transfer_encoding, "chunked");  // the length is not known
-    } else if (streamed == nullptr) {
-        const bool expects_body =
-            method == http::verb::post || method == http::verb::put || method == http::verb::patch;
-        if (!call.buffered_body.empty() || expects_body) {
-            request.set(http::field::content_length, std::to_string(call.buffered_body.size()));
-        } else {
-            request.erase(http::field::content_length);
-        }
-    }
+    frame_for_upstream(call);
 
     CallAccounting accounting(shared.budget, *meters.active);
     // Only a body the proxy still holds can be sent again.
@@ -372,18 +217,17 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     int connect_retries = 0;
     int attempts = 0;
     AttemptResult last;
-    std::string why;
     std::string answered_by;
     bool client_ok = true;
 
     const plugins::Instance* last_instance = nullptr;
-    for (;;) {
+    while (!failure) {
         const plugins::Instance* chosen = nullptr;
         if (stay_on_previous && previous != nullptr) {
             const std::array<const plugins::Instance*, 1> only{previous};
-            chosen = shared.selector.select(target.service, only, view);
+            chosen = shared.selector.select_in(snapshot.get(), only, view);
         } else {
-            chosen = shared.selector.select(target.service, remaining, view);
+            chosen = shared.selector.select_in(snapshot.get(), remaining, view);
         }
         if (chosen == nullptr) {
             if (attempts == 0) {
@@ -397,86 +241,24 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         ++attempts;
         if (attempts > 1) {
             meters.retries->Increment();
+            if (shared.actions) {
+                shared.actions("retry", "retried");
+            }
         }
         const auto attempt_started = shared.clock.now();
         request.set(http::field::host, authority(*chosen));
 
         // One attempt: connection, request, answer head.
-        AttemptResult result;
-        std::optional<Parser> parser;
-        UpstreamConnectionPtr connection;
-        {
-            auto host = chosen->host;
-            auto* gauge = meters.connections;
-            const bool fresh = want_fresh_connection;
-            want_fresh_connection = false;
-            auto acquired = co_await loop.pool.acquire(std::move(host), chosen->port, gauge, fresh);
-            if (acquired.at_capacity) {
-                result = {Ended::kAtCapacity, 0, false, "at capacity"};
-            } else if (!acquired.connection) {
-                result = {Ended::kConnectFailed, 0, false, "connect"};
-                if (acquired.error && acquired.error->kind == net::TransportErrorKind::timeout) {
-                    result.reason = "connect timeout";
-                }
-            } else {
-                connection = std::move(acquired.connection);
-                if (try_timeout.count() > 0) {
-                    connection->stream.expires_after(try_timeout);
-                } else {
-                    connection->stream.expires_never();
-                }
-                auto& head = client.buffers.head;
-                head.clear();
-                append_request_head(request, head);
-                const std::array<asio::const_buffer, 2> message{asio::buffer(head),
-                                                                asio::buffer(call.buffered_body)};
-                auto [write_ec, written] =
-                    co_await asio::async_write(connection->stream, message, kNoThrow);
-                if (!write_ec && streamed != nullptr) {
-                    const auto idle = shared.options.client_idle_timeout;
-                    const auto passed =
-                        co_await streamed->pass_on(connection->stream, client.buffers.body, idle);
-                    if (passed == StreamedBody::Ended::kClientFailed) {
-                        // Nobody to answer: the upstream got half a request, so it goes too.
-                        loop.pool.discard(std::move(connection));
-                        co_return false;
-                    }
-                    if (passed == StreamedBody::Ended::kUpstreamFailed) {
-                        write_ec = boost::asio::error::connection_reset;
-                    } else if (try_timeout.count() > 0) {
-                        // The try's time limit runs from the end of the upload.
-                        connection->stream.expires_after(try_timeout);
-                    }
-                }
-                if (write_ec) {
-                    result = {
-                        write_ec == beast::error::timeout ? Ended::kTimedOut : Ended::kNoAnswer, 0,
-                        connection->reused, "reset"};
-                } else {
-                    boost::system::error_code read_ec;
-                    // Interim answers (100 Continue, 103 Early Hints) are read past: the client
-                    // gets the final one.
-                    do {
-                        parser.emplace();
-                        parser->body_limit(boost::none);
-                        parser->header_limit(kMaxAnswerHeader);
-                        parser->skip(head_request);
-                        auto [ec, read] = co_await http::async_read_header(
-                            connection->stream, connection->buffer, *parser, kNoThrow);
-                        read_ec = ec;
-                    } while (!read_ec && parser->get().result_int() / 100 == 1 &&
-                             parser->get().result_int() != 101);
-                    if (read_ec == beast::error::timeout) {
-                        result = {Ended::kTimedOut, 0, false, "timeout"};
-                    } else if (read_ec) {
-                        result = {Ended::kNoAnswer, 0, connection->reused && !parser->got_some(),
-                                  "reset"};
-                    } else {
-                        result = {Ended::kAnswered, parser->get().result_int(), false, {}};
-                    }
-                }
-            }
+        const bool fresh = want_fresh_connection;
+        want_fresh_connection = false;
+        AttemptTarget where{chosen->host, chosen->port, meters.connections, fresh, try_timeout};
+        std::optional<AnswerParser> parser;
+        auto tried = co_await attempt_call(loop, shared, client, call, std::move(where), parser);
+        if (tried.client_failed) {
+            co_return false;  // nobody to answer: the upstream got half a request and went too
         }
+        AttemptResult result = tried.result;
+        auto& connection = tried.connection;
         const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
             shared.clock.now() - attempt_started);
         if (co_await cancelled()) {
@@ -597,32 +379,11 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         }
     }
 
-    unsigned status = last.status;
-    if (failure) {
-        status = failure->status;
-        client_ok = co_await write_error(client.stream, *failure, version, keep_alive_after());
-    }
-    const auto elapsed = shared.clock.now() - started;
-    loop.meters.count_request(meters, status);
-    meters.duration->Observe(std::chrono::duration<double>(elapsed).count());
-    if (shared.access_log) {
-        nlohmann::json line{
-            {"method", view.method},
-            {"service", target.service},
-            {"app", target.app},
-            {"path", view.path},
-            {"status", status},
-            {"attempts", attempts},
-            {"instance", answered_by},
-            {"durationMs", std::chrono::duration<double, std::milli>(elapsed).count()},
-            {"why", why.empty() ? nlohmann::json(nullptr) : nlohmann::json(why)}};
-        if (!target.caller.empty()) {
-            line["caller"] = target.caller;
-        }
-        shared.access_log->info(
-            line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    }
-    co_return client_ok&& keep_alive_after();
+    CallEnd end{std::move(failure), last, relayed_answer, attempts, client_ok};
+    AccessEntry entry{"outbound", view.method, target.service, target.app, view.path, target.caller,
+                      0,          0,           answered_by,    {},         why};
+    co_return co_await finish_call(shared, loop, client, meters, admission, std::move(end), started,
+                                   version, keep_alive_after(), entry);
 }
 
 }  // namespace scagent::proxy

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/proxy/call_guards.hpp"
 #include "agent/proxy/proxy_metrics.hpp"
 #include "agent/proxy/proxy_options.hpp"
 #include "agent/proxy/retry_budget.hpp"
@@ -58,6 +59,9 @@ struct ProxyShared {
     /// Null unless `log.access` is on.
     std::shared_ptr<spdlog::logger> access_log;
     RetryBudget budget{};
+    /// rateLimiting, bulkhead, circuitBreaker and faultInjection state (set by Proxy).
+    std::unique_ptr<GuardStates> guards{};
+    ActionCounter actions{};
 };
 
 /// One event loop's own state: upstream connections, metric handles, randomness. Touched only
@@ -68,6 +72,7 @@ struct LoopState {
     UpstreamPool pool;
     ServiceMeters meters;
     plugins::SeededRng rng;
+    LoopGuards guards;
 };
 
 /// Scratch space a client connection lends each of its calls in turn, so that a call allocates
@@ -87,6 +92,8 @@ struct ClientSide {
     /// The caller a service's own proxy.listen stands for; empty on the shared listener.
     std::string_view listen_as;
     std::string_view address;  ///< the client's IP, for X-Forwarded-For
+    /// Set on a provider-side (`inbound`) listener: the local app every call goes to.
+    const InboundTarget* inbound = nullptr;
 };
 
 /// Serves one call end to end: target and caller → discovered instances → governed pick

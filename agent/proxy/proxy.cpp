@@ -7,6 +7,7 @@
 #include <random>
 
 #include "agent/net/http_server.hpp"
+#include "agent/proxy/explain.hpp"
 
 namespace scagent::proxy {
 namespace {
@@ -23,9 +24,11 @@ std::shared_ptr<spdlog::logger> make_access_log() {
 
 Proxy::Proxy(ProxyOptions options, discovery::Discovery& discovery,
              plugins::governance::GovernedSelector& selector, ProxyShared::Snapshots snapshots,
-             metrics::MetricsRegistry& metrics, plugins::Clock& clock)
+             metrics::MetricsRegistry& metrics, plugins::Clock& clock, ActionCounter actions)
     : metrics_(metrics), shared_{std::move(options), discovery, selector, std::move(snapshots),
                                  metrics_,           clock,     nullptr} {
+    shared_.guards = std::make_unique<GuardStates>(clock, metrics_.circuit_state, actions);
+    shared_.actions = std::move(actions);
     if (shared_.options.access_log) {
         shared_.access_log = make_access_log();
     }
@@ -45,11 +48,18 @@ void Proxy::start() {
         auto endpoint = net::resolve_listen_address(resolver_context, listen.address);
         for (auto& loop : loops_) {
             // The first loop may pick the port (":0"); the others join it.
-            endpoint = loop->bind(endpoint, listen.caller, reuse_port);
+            endpoint = loop->bind(endpoint, listen, reuse_port);
         }
         ports_.push_back(endpoint.port());
-        spdlog::info("proxy on {}:{}{}", endpoint.address().to_string(), endpoint.port(),
-                     listen.caller.empty() ? std::string() : " (calls as " + listen.caller + ")");
+        if (listen.inbound) {
+            spdlog::info("inbound on {}:{} for {} (app at {}:{})", endpoint.address().to_string(),
+                         endpoint.port(), listen.inbound->service, listen.inbound->host,
+                         listen.inbound->port);
+        } else {
+            spdlog::info(
+                "proxy on {}:{}{}", endpoint.address().to_string(), endpoint.port(),
+                listen.caller.empty() ? std::string() : " (calls as " + listen.caller + ")");
+        }
     }
     for (auto& loop : loops_) {
         loop->start();
@@ -67,6 +77,10 @@ boost::asio::awaitable<void> Proxy::stop() {
     for (auto& loop : loops_) {
         co_await loop->closed();
     }
+}
+
+net::RouteHandler Proxy::explain_handler() {
+    return proxy::explain_handler(shared_);
 }
 
 void Proxy::hurry() {

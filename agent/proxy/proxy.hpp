@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "agent/net/route_types.hpp"
 #include "agent/proxy/forwarder.hpp"
 #include "agent/proxy/proxy_loop.hpp"
 #include "agent/runtime/component.hpp"
@@ -25,7 +26,7 @@ class Proxy final : public runtime::Component {
   public:
     Proxy(ProxyOptions options, discovery::Discovery& discovery,
           plugins::governance::GovernedSelector& selector, ProxyShared::Snapshots snapshots,
-          metrics::MetricsRegistry& metrics, plugins::Clock& clock);
+          metrics::MetricsRegistry& metrics, plugins::Clock& clock, ActionCounter actions = {});
     ~Proxy();
 
     std::string_view name() const noexcept override { return "proxy"; }
@@ -33,6 +34,9 @@ class Proxy final : public runtime::Component {
     boost::asio::awaitable<void> stop() override;
     /// During stop(): calls in flight are cancelled now (a second SIGTERM).
     void hurry();
+
+    /// `GET /v1/explain` of the local API: what a call would meet (explain.hpp).
+    net::RouteHandler explain_handler();
 
     /// The bound port of each of options.listeners, in order (after start()).
     const std::vector<std::uint16_t>& ports() const noexcept { return ports_; }

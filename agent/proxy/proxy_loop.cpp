@@ -12,6 +12,7 @@
 
 #include <system_error>
 
+#include "agent/proxy/inbound.hpp"
 #include "agent/proxy/proxy_error.hpp"
 #include "agent/proxy/request_body.hpp"
 #include "agent/runtime/asio_tokens.hpp"
@@ -69,8 +70,10 @@ ProxyLoop::~ProxyLoop() {
     }
 }
 
-tcp::endpoint ProxyLoop::bind(const tcp::endpoint& listen, std::string caller, bool reuse_port) {
-    auto listener = std::make_unique<Listener>(Listener{tcp::acceptor(ioc_), std::move(caller)});
+tcp::endpoint ProxyLoop::bind(const tcp::endpoint& listen, const ProxyListen& what,
+                              bool reuse_port) {
+    auto listener = std::make_unique<Listener>(
+        Listener{tcp::acceptor(ioc_), what.caller, what.inbound, 0, asio::steady_timer(ioc_)});
     auto& acceptor = listener->acceptor;
     boost::system::error_code ec;
     acceptor.open(listen.protocol(), ec);
@@ -116,6 +119,7 @@ void ProxyLoop::on_close(std::chrono::milliseconds grace) {
     for (auto& listener : listeners_) {
         boost::system::error_code ignored;
         listener->acceptor.close(ignored);
+        listener->room.cancel();
     }
     for (auto& [id, client] : clients_) {
         if (!client.busy) {
@@ -169,6 +173,14 @@ asio::awaitable<void> ProxyLoop::sweep_loop() {
 
 asio::awaitable<void> ProxyLoop::accept_loop(Listener& listener) {
     for (;;) {
+        while (listener.open >= shared_.options.max_connections && !stopping_) {
+            // Full: the next clients wait in the backlog until a connection here ends.
+            listener.room.expires_at(asio::steady_timer::time_point::max());
+            co_await listener.room.async_wait(kNoThrow);
+        }
+        if (stopping_) {
+            co_return;
+        }
         auto [ec, socket] = co_await listener.acceptor.async_accept(kNoThrow);
         if (ec) {
             if (ec == asio::error::operation_aborted || stopping_) {
@@ -184,11 +196,23 @@ asio::awaitable<void> ProxyLoop::accept_loop(Listener& listener) {
             co_return;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        tasks_.spawn(ioc_.get_executor(), serve(std::move(socket), listener.caller), "proxy call");
+        ++listener.open;
+        tasks_.spawn(ioc_.get_executor(), serve(std::move(socket), listener), "proxy call");
     }
 }
 
-asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, std::string caller) {
+asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, Listener& listener) {
+    struct Counted {
+        Listener& listener;
+        std::size_t max;
+        ~Counted() {
+            if (listener.open-- == max) {
+                listener.room.cancel();  // the accept loop was waiting for room
+            }
+        }
+    } counted{listener, shared_.options.max_connections};
+    const std::string_view caller = listener.caller;
+    const InboundTarget* const inbound = listener.inbound ? &*listener.inbound : nullptr;
     boost::system::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     const std::string address = ec ? std::string("unknown") : remote.address().to_string();
@@ -233,9 +257,10 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, std::string caller) {
             StreamedBody::Parser parser{std::move(head_parser)};
             parser.body_limit(boost::none);
             StreamedBody body(stream, buffer, parser, expects_continue);
-            ClientSide side{stream, call_buffers, caller, address};
+            ClientSide side{stream, call_buffers, caller, address, inbound};
             CallRequest call{parser.get(), parser.keep_alive(), {}, &body};
-            again = co_await forward_call(shared_, state_, side, call);
+            again = inbound != nullptr ? co_await forward_inbound(shared_, state_, side, call)
+                                       : co_await forward_call(shared_, state_, side, call);
         } else {
             http::request_parser<http::string_body> parser{std::move(head_parser)};
             parser.body_limit(shared_.options.max_retry_body);
@@ -258,9 +283,10 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, std::string caller) {
                 break;
             }
             auto& request = parser.get();
-            ClientSide side{stream, call_buffers, caller, address};
+            ClientSide side{stream, call_buffers, caller, address, inbound};
             CallRequest call{request, request.keep_alive(), request.body(), nullptr};
-            again = co_await forward_call(shared_, state_, side, call);
+            again = inbound != nullptr ? co_await forward_inbound(shared_, state_, side, call)
+                                       : co_await forward_call(shared_, state_, side, call);
         }
         clients_[id].busy = false;
         if (!again || stopping_) {

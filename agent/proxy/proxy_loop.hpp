@@ -32,10 +32,11 @@ class ProxyLoop {
     ProxyLoop(const ProxyLoop&) = delete;
     ProxyLoop& operator=(const ProxyLoop&) = delete;
 
-    /// Binds `listen` (an endpoint; port 0 picks one) for calls made as `caller` ("" = decided
-    /// per request). Returns the bound endpoint. Throws std::system_error on failure.
+    /// Binds `listen` (an endpoint; port 0 picks one) for the calls `what` describes: made as
+    /// its caller ("" = decided per request), or provider-side to its inbound app. Returns the
+    /// bound endpoint. Throws std::system_error on failure.
     boost::asio::ip::tcp::endpoint bind(const boost::asio::ip::tcp::endpoint& listen,
-                                        std::string caller, bool reuse_port);
+                                        const ProxyListen& what, bool reuse_port);
     /// Starts accepting on the loop's own thread.
     void start();
     /// Stops accepting and closes idle client connections; calls in flight get `grace`, then
@@ -50,6 +51,11 @@ class ProxyLoop {
     struct Listener {
         boost::asio::ip::tcp::acceptor acceptor;
         std::string caller;
+        std::optional<InboundTarget> inbound;
+        /// Its connections not yet ended; at max_connections the accept loop waits on
+        /// `room` (a timer used as an event) until one ends.
+        std::size_t open = 0;
+        boost::asio::steady_timer room;
     };
     struct Client {
         boost::beast::tcp_stream* stream = nullptr;
@@ -57,7 +63,7 @@ class ProxyLoop {
     };
 
     boost::asio::awaitable<void> accept_loop(Listener& listener);
-    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, std::string caller);
+    boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket, Listener& listener);
     void on_close(std::chrono::milliseconds grace);
     /// Closes upstream connections idle past proxy.idle_timeout, every half of it, until close.
     boost::asio::awaitable<void> sweep_loop();

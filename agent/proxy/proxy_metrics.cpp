@@ -26,7 +26,11 @@ ProxyMetrics::ProxyMetrics(metrics::MetricsRegistry& registry)
       connections(prometheus::BuildGauge()
                       .Name("sc_agent_proxy_upstream_connections")
                       .Help("Open upstream connections (pooled and busy)")
-                      .Register(registry.registry())) {}
+                      .Register(registry.registry())),
+      circuit_state(prometheus::BuildGauge()
+                        .Name("sc_agent_proxy_circuit_state")
+                        .Help("Circuit breaker of a target service: 0 closed, 1 open, 2 half-open")
+                        .Register(registry.registry())) {}
 
 ServiceMeters::Meters& ServiceMeters::of(std::string_view service) {
     service_label_.assign(service);

@@ -26,6 +26,8 @@ class ProxyMetrics {
     prometheus::Family<prometheus::Counter>& upstream_errors;
     prometheus::Family<prometheus::Gauge>& active;
     prometheus::Family<prometheus::Gauge>& connections;
+    /// sc_agent_proxy_circuit_state{service}: 0 closed, 1 open, 2 half-open.
+    prometheus::Family<prometheus::Gauge>& circuit_state;
 };
 
 /// One event loop's handles on the families, per service label: prometheus-cpp's Add() locks

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,11 +16,21 @@ struct LocalCaller {
     std::string environment;
 };
 
+/// The local app behind a service's `inbound` listener (provider side).
+struct InboundTarget {
+    std::string service;  ///< the local service the app is
+    std::string app;
+    std::string host;
+    std::uint16_t port = 0;
+};
+
 /// One address the proxy accepts calls on. `caller` names the local service whose own
 /// `proxy.listen` this is (it calls as that service); empty for the shared `listen.proxy`.
+/// With `inbound` set it is a provider-side listener instead: every call goes to that app.
 struct ProxyListen {
     std::string address;
     std::string caller;
+    std::optional<InboundTarget> inbound{};
 };
 
 struct ProxyOptions {
@@ -30,6 +42,9 @@ struct ProxyOptions {
     /// and chunked ones, stream to the upstream and are not retried once sent.
     std::size_t max_retry_body = 64 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
+    /// Client connections per listener and event loop (limits.max_connections); beyond it new
+    /// ones wait in the listen backlog.
+    std::size_t max_connections = 4096;
     std::chrono::milliseconds connect_timeout{1000};
     /// An upstream connection idle this long is closed rather than reused.
     std::chrono::milliseconds idle_timeout{30'000};

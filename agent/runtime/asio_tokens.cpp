@@ -2,9 +2,15 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/system/system_error.hpp>
 
 namespace scagent::runtime {
+
+boost::asio::awaitable<bool> cancelled() {
+    const auto state = co_await boost::asio::this_coro::cancellation_state;
+    co_return state.cancelled() != boost::asio::cancellation_type::none;
+}
 
 bool is_cancellation(const std::exception_ptr& error) noexcept {
     if (!error) {

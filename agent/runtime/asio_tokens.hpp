@@ -13,6 +13,9 @@ namespace scagent::runtime {
 /// network errors are values (STYLE.md §6).
 inline constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
 
+/// True once the calling coroutine's cancellation signal has fired (its owner is stopping it).
+boost::asio::awaitable<bool> cancelled();
+
 /// True when `error` is what a cancelled coroutine throws at its next co_await: the owner asked
 /// for the stop, so it is not an error worth a log line.
 bool is_cancellation(const std::exception_ptr& error) noexcept;

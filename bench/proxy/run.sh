@@ -7,7 +7,8 @@
 #
 # Knobs (environment): ROUNDS [3], DURATION seconds [10], WARMUP seconds [2],
 # OUT [/tmp/sc-agent-bench], SC_AGENT [build/release/agent/sc-agent, built when missing],
-# TARGETS [direct haproxy nginx sc-agent sc-agent+gov sc-agent-t2], CONNS ["32 1"],
+# TARGETS [direct haproxy nginx sc-agent sc-agent+gov sc-agent+allgov sc-agent-t2],
+# CONNS ["32 1"],
 # PROXY_CPU [0] (proxies and upstream), LOAD_CPU [1] (wrk and the registry).
 set -euo pipefail
 
@@ -20,7 +21,7 @@ ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
 OUT="${OUT:-/tmp/sc-agent-bench}"
-TARGETS="${TARGETS:-direct haproxy nginx sc-agent sc-agent+gov sc-agent-t2}"
+TARGETS="${TARGETS:-direct haproxy nginx sc-agent sc-agent+gov sc-agent+allgov sc-agent-t2}"
 CONNS="${CONNS:-32 1}"
 PROXY_CPU="${PROXY_CPU:-0}"
 LOAD_CPU="${LOAD_CPU:-1}"
@@ -35,7 +36,7 @@ die() {
 
 for t in $TARGETS; do
     case "$t" in
-        direct | haproxy | nginx | sc-agent | sc-agent+gov | sc-agent-t2) ;;
+        direct | haproxy | nginx | sc-agent | sc-agent+gov | sc-agent+allgov | sc-agent-t2) ;;
         *) die "unknown target '$t' in TARGETS" ;;
     esac
 done
@@ -191,8 +192,8 @@ mem_kib() { # sum of a /proc status field (VmRSS, VmHWM) over a process tree, in
     echo "$total"
 }
 
-read -r P_UP P_HA P_NG P_REG P_A1 P_A1API P_AG P_AGAPI P_A2 P_A2API \
-    < <(python3 "$here/bench.py" ports 10)
+read -r P_UP P_HA P_NG P_REG P_A1 P_A1API P_AG P_AGAPI P_A2 P_A2API P_AA P_AAAPI \
+    < <(python3 "$here/bench.py" ports 12)
 
 # --- the trivial upstream: nginx, return 200 "ok\n" --------------------------------------------
 nginx_conf() { # nginx_conf DIR SERVER-BLOCK-AND-MORE: a 1-worker nginx writing only inside DIR
@@ -320,6 +321,17 @@ servicecomb.matchGroup.all: "matches:\n  - apiPath: {prefix: /}\n"
 servicecomb.retry.all: "maxAttempts: 2\n"
 servicecomb.loadbalance.all: "rule: RoundRobin\n"
 EOF
+        if [ "$5" = allgov ]; then
+            # Every other kind bound too, none triggering: what the checks cost on each call.
+            cat >>"$dir/governance.yaml" <<'EOF'
+servicecomb.rateLimiting.all: "rate: 100000000\nlimitRefreshPeriod: 1000\n"
+servicecomb.bulkhead.all: "maxConcurrentCalls: 100000\n"
+servicecomb.circuitBreaker.all: "minimumNumberOfCalls: 1000\n"
+servicecomb.faultInjection.all: "type: abort\npercentage: 0\nerrorCode: 500\n"
+servicecomb.instanceIsolation.all: "minimumNumberOfCalls: 1000\n"
+servicecomb.timeLimiter.all: "timeoutDuration: 10000\n"
+EOF
+        fi
     fi
     "$SC_AGENT" validate --config "$dir/agent.yaml" >"$dir/validate.log" 2>&1 || {
         cat "$dir/validate.log" >&2
@@ -358,6 +370,7 @@ if ((uses_agent)); then
     declare -A agent_ports=(
         [sc-agent]="$P_A1 $P_A1API 1 $PROXY_CPU"
         [sc-agent+gov]="$P_AG $P_AGAPI 1 $PROXY_CPU gov"
+        [sc-agent+allgov]="$P_AA $P_AAAPI 1 $PROXY_CPU allgov"
         [sc-agent-t2]="$P_A2 $P_A2API 2 $PROXY_CPU-$LOAD_CPU"
     )
     for t in $TARGETS; do
@@ -373,11 +386,15 @@ if ((uses_agent)); then
         }
         if [ -n "${gov:-}" ]; then
             curl -s "http://127.0.0.1:$api_port/v1/agent/governance" >"$work/$t/governance.json"
-            python3 - "$work/$t/governance.json" 2>"$work/$t/policies.txt" <<'EOF' || die "$t: the governance policies are not loaded (see $work/$t/governance.json)"
+            python3 - "$work/$t/governance.json" "$gov" 2>"$work/$t/policies.txt" <<'EOF' || die "$t: the governance policies are not loaded (see $work/$t/governance.json)"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 items = {i["key"]: i for i in doc.get("items", [])}
-want = ["servicecomb.matchGroup.all", "servicecomb.retry.all", "servicecomb.loadbalance.all"]
+kinds = ["matchGroup", "retry", "loadbalance"]
+if sys.argv[2] == "allgov":
+    kinds += ["rateLimiting", "bulkhead", "circuitBreaker", "faultInjection",
+              "instanceIsolation", "timeLimiter"]
+want = [f"servicecomb.{k}.all" for k in kinds]
 bad = [k for k in want if k not in items or items[k].get("status") != "ok"]
 for k in want:
     i = items.get(k, {})
@@ -419,10 +436,11 @@ run_wrk() { # run_wrk CONNS SECONDS URL OUTFILE
     if ((uses_agent)); then
         echo "- sc-agent: $("$SC_AGENT" --version 2>&1 | head -1) ($SC_AGENT, commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'))"
     fi
-    if [ -f "$work/sc-agent+gov/policies.txt" ]; then
-        echo "- sc-agent+gov policies (/v1/agent/governance: status (enforcement)): $(paste -sd';' "$work/sc-agent+gov/policies.txt" | sed 's/;/; /g')"
-    fi
-    echo "- pinning: upstream, haproxy, nginx, sc-agent, sc-agent+gov on core $PROXY_CPU; sc-agent-t2 (threads: 2) on cores $PROXY_CPU-$LOAD_CPU; wrk (-t1) and the dev registry on core $LOAD_CPU"
+    for g in sc-agent+gov sc-agent+allgov; do
+        [ -f "$work/$g/policies.txt" ] || continue
+        echo "- $g policies (/v1/agent/governance: status (enforcement)): $(paste -sd';' "$work/$g/policies.txt" | sed 's/;/; /g')"
+    done
+    echo "- pinning: upstream, haproxy, nginx, sc-agent, sc-agent+gov, sc-agent+allgov on core $PROXY_CPU; sc-agent-t2 (threads: 2) on cores $PROXY_CPU-$LOAD_CPU; wrk (-t1) and the dev registry on core $LOAD_CPU"
     echo "- load: \`wrk -t1 -c{$CONNS} -d${DURATION}s --latency\`, $ROUNDS interleaved round(s) (each round: every target at each concurrency), ${WARMUP}s warm-up at c32 per target first"
     echo "- CPU: utime+stime of the target's process tree (/proc/PID/stat) over a run / requests × 1000; for direct, the upstream nginx itself"
     echo "- upstream conns/reqs: connections the upstream accepted and requests it served during a run (nginx stub_status): shows keep-alive reuse and retries"

@@ -112,8 +112,12 @@ std::string_view breaker_state_name(BreakerState state) noexcept {
     return "UNKNOWN";
 }
 
-CircuitBreaker::CircuitBreaker(std::shared_ptr<const CircuitBreakerConfig> config, Clock& clock)
-    : config_(std::move(config)), clock_(clock), epoch_(clock.now()) {
+CircuitBreaker::CircuitBreaker(std::shared_ptr<const CircuitBreakerConfig> config, Clock& clock,
+                               TransitionListener on_transition)
+    : config_(std::move(config)),
+      clock_(clock),
+      epoch_(clock.now()),
+      on_transition_(std::move(on_transition)) {
     const auto size = static_cast<std::size_t>(config_->sliding_window_size);
     if (config_->sliding_window_type == SlidingWindowType::kCountBased) {
         ring_.assign(size, 0);
@@ -293,6 +297,9 @@ void CircuitBreaker::transition(BreakerState to, Clock::TimePoint now) {
     ring_used_ = 0;
     std::fill(buckets_.begin(), buckets_.end(), Bucket{});
     last_second_ = -1;
+    if (on_transition_) {
+        on_transition_(to);
+    }
 }
 
 }  // namespace scagent::plugins::governance

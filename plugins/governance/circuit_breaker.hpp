@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,7 +60,11 @@ std::string_view breaker_state_name(BreakerState state) noexcept;
 /// Thread-safe: one mutex per breaker.
 class CircuitBreaker {
   public:
-    CircuitBreaker(std::shared_ptr<const CircuitBreakerConfig> config, Clock& clock);
+    /// Told each change of state, under the breaker's lock: keep it short, do not call back.
+    using TransitionListener = std::function<void(BreakerState to)>;
+
+    CircuitBreaker(std::shared_ptr<const CircuitBreakerConfig> config, Clock& clock,
+                   TransitionListener on_transition = {});
 
     /// Asks to make a call; in half-open this consumes one of the permitted calls.
     bool try_acquire() noexcept;
@@ -95,6 +100,7 @@ class CircuitBreaker {
     std::shared_ptr<const CircuitBreakerConfig> config_;
     Clock& clock_;
     Clock::TimePoint epoch_;
+    TransitionListener on_transition_;
     mutable std::mutex mutex_;
     BreakerState state_ = BreakerState::kClosed;
     Clock::TimePoint opened_at_{};

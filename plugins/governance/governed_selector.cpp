@@ -96,7 +96,8 @@ GovernedSelector::IsolationPtr GovernedSelector::isolation_for(
     const gov::GovernanceSnapshot* snapshot, const plugins::RequestView& request) {
     auto config = snapshot ? snapshot->instance_isolation_for(request) : nullptr;
     auto state = config ? isolations_.obtain(config->meta.name, config) : default_isolation_;
-    const std::string_view name = config ? std::string_view(config->meta.name) : kDefaultIsolationKey;
+    const std::string_view name =
+        config ? std::string_view(config->meta.name) : kDefaultIsolationKey;
     std::lock_guard lock(mutex_);
     auto& used = used_isolations_[request.service_name];
     // The common case (the same policy as the last call) writes nothing.
@@ -121,20 +122,26 @@ std::optional<Instance> GovernedSelector::select(std::string_view service,
 const Instance* GovernedSelector::select(std::string_view service,
                                          std::span<const Instance* const> candidates,
                                          const plugins::RequestView& request) {
+    const auto snapshot = snapshots_();
     if (request.service_name == service) {
-        return select_named(candidates, request);
+        return select_named(snapshot.get(), candidates, request);
     }
     plugins::RequestView named = request;
     named.service_name = std::string(service);
-    return select_named(candidates, named);
+    return select_named(snapshot.get(), candidates, named);
 }
 
-const Instance* GovernedSelector::select_named(std::span<const Instance* const> candidates,
-                                               const plugins::RequestView& request) {
-    const auto snapshot = snapshots_();
+const Instance* GovernedSelector::select_in(const GovernanceSnapshot* snapshot,
+                                            std::span<const Instance* const> candidates,
+                                            const plugins::RequestView& request) {
+    return select_named(snapshot, candidates, request);
+}
 
+const Instance* GovernedSelector::select_named(const GovernanceSnapshot* snapshot,
+                                               std::span<const Instance* const> candidates,
+                                               const plugins::RequestView& request) {
     plugins::Excluded excluded;
-    const auto isolation = isolation_for(snapshot.get(), request);
+    const auto isolation = isolation_for(snapshot, request);
     isolation->add_isolated(candidates, excluded);
 
     gov::RouteResult routed;

@@ -64,6 +64,12 @@ class GovernedSelector {
     const plugins::Instance* select(std::string_view service,
                                     std::span<const plugins::Instance* const> candidates,
                                     const plugins::RequestView& request);
+    /// The same against `snapshot` (null: no governance), the one the calling request reads
+    /// from start to end, so a reload between its policies and its pick cannot mix two
+    /// revisions. `request.service_name` must be the target service.
+    const plugins::Instance* select_in(const GovernanceSnapshot* snapshot,
+                                       std::span<const plugins::Instance* const> candidates,
+                                       const plugins::RequestView& request);
     /// The same over a plain list; returns a copy.
     std::optional<plugins::Instance> select(std::string_view service,
                                             std::span<const plugins::Instance> candidates,
@@ -89,7 +95,8 @@ class GovernedSelector {
     std::size_t tracked_instances() const;
 
   private:
-    const plugins::Instance* select_named(std::span<const plugins::Instance* const> candidates,
+    const plugins::Instance* select_named(const GovernanceSnapshot* snapshot,
+                                          std::span<const plugins::Instance* const> candidates,
                                           const plugins::RequestView& request);
 
     using Isolation = plugins::governance::InstanceIsolation;

@@ -20,18 +20,25 @@ class PolicyStateCache {
   public:
     using Factory = std::function<std::shared_ptr<State>(std::shared_ptr<const Config>)>;
 
-    explicit PolicyStateCache(Factory make) : make_(std::move(make)) {}
+    explicit PolicyStateCache(Factory make = {}) : make_(std::move(make)) {}
 
     /// The state for policy `key`, recreated only when its config changed.
     std::shared_ptr<State> obtain(std::string_view key,
                                   const std::shared_ptr<const Config>& config) {
+        return obtain(key, config, make_);
+    }
+
+    /// The same, building a new state with `make` (state that needs more than the config, such
+    /// as a breaker per target service).
+    std::shared_ptr<State> obtain(std::string_view key, const std::shared_ptr<const Config>& config,
+                                  const Factory& make) {
         std::lock_guard lock(mutex_);
         auto it = entries_.find(key);
         if (it != entries_.end() &&
             (it->second.config == config || *it->second.config == *config)) {
             return it->second.state;
         }
-        auto state = make_(config);
+        auto state = make(config);
         entries_.insert_or_assign(std::string(key), Entry{config, state});
         return state;
     }

@@ -49,6 +49,23 @@ RateLimitDecision RateLimiter::acquire() noexcept {
     return config_->dialect == MatchDialect::kGo ? acquire_bucket(now) : acquire_window(now);
 }
 
+RateLimitDecision RateLimiter::peek() noexcept {
+    const auto now = clock_.now();
+    std::lock_guard lock(mutex_);
+    // acquire_* on the state as it is, then the state put back: one code path decides both.
+    const auto period = period_;
+    const auto permits = permits_;
+    const auto tokens = tokens_;
+    const auto refilled_at = refilled_at_;
+    const auto decision =
+        config_->dialect == MatchDialect::kGo ? acquire_bucket(now) : acquire_window(now);
+    period_ = period;
+    permits_ = permits;
+    tokens_ = tokens;
+    refilled_at_ = refilled_at;
+    return decision;
+}
+
 // Periods are aligned to the limiter's creation, like resilience4j's AtomicRateLimiter.
 RateLimitDecision RateLimiter::acquire_window(Clock::TimePoint now) {
     const auto period_length = config_->limit_refresh_period;

@@ -45,6 +45,8 @@ class RateLimiter {
     /// Takes one permit now, or reserves one from a later period when that is within
     /// `timeoutDuration` (the caller then waits `wait`), or rejects without reserving.
     RateLimitDecision acquire() noexcept;
+    /// What acquire() would answer now, taking nothing (`/v1/explain`).
+    RateLimitDecision peek() noexcept;
     const RateLimitConfig& config() const noexcept { return *config_; }
 
   private:

@@ -212,6 +212,30 @@ std::vector<const Instance*> pick_group(const std::vector<RouteTarget>& groups,
 
 }  // namespace
 
+RouteExplanation explain_route(const RouteRuleConfig& config,
+                               std::span<const Instance* const> candidates,
+                               const RequestView& request, const RouteContext& context) {
+    RouteExplanation out;
+    auto rule = std::find_if(config.rules.begin(), config.rules.end(),
+                             [&](const RouteRule& r) { return rule_matches(r, request, context); });
+    if (rule == config.rules.end()) {
+        return out;
+    }
+    out.rule = &*rule;
+    for (const auto* list : {&rule->route, &rule->fallback}) {
+        for (const auto& target : *list) {
+            RouteExplanation::Group group{&target, list == &rule->fallback, {}};
+            for (const Instance* instance : candidates) {
+                if (in_group(*instance, target, *list)) {
+                    group.instances.push_back(instance);
+                }
+            }
+            out.groups.push_back(std::move(group));
+        }
+    }
+    return out;
+}
+
 RouteResult select_route(const RouteRuleConfig& config, std::span<const Instance* const> candidates,
                          const RequestView& request, const Excluded& excluded, Rng& rng,
                          const RouteContext& context) {

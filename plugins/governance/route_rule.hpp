@@ -94,4 +94,20 @@ RouteResult select_route(const RouteRuleConfig& config, std::span<const Instance
                          const RequestView& request, const Excluded& excluded, Rng& rng,
                          const RouteContext& context);
 
+/// Which rule of a route rule a request meets and which candidates each of its groups holds:
+/// the deterministic part of select_route, for `/v1/explain` (the weighted draw is left out).
+struct RouteExplanation {
+    struct Group {
+        const RouteTarget* target = nullptr;
+        bool fallback = false;
+        std::vector<const Instance*> instances;
+    };
+    const RouteRule* rule = nullptr;  ///< null: no rule matched, every candidate stays
+    std::vector<Group> groups;        ///< route[] then fallback[]
+};
+
+RouteExplanation explain_route(const RouteRuleConfig& config,
+                               std::span<const Instance* const> candidates,
+                               const RequestView& request, const RouteContext& context);
+
 }  // namespace scagent::plugins::governance

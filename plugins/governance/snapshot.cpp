@@ -186,6 +186,20 @@ std::shared_ptr<const MatchGroupConfig> GovernanceSnapshot::marker(std::string_v
     return it == markers_.end() ? nullptr : it->second;
 }
 
+std::vector<std::string> GovernanceSnapshot::matching_groups(const RequestView& request) const {
+    std::vector<std::string> names;
+    for (const auto* groups : {&match_groups_, &markers_}) {
+        for (const auto& [name, group] : *groups) {
+            if (group->matches(request)) {
+                names.push_back(name);
+            }
+        }
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+}
+
 bool GovernanceSnapshot::group_matches(std::string_view name, const RequestView& request) const {
     auto group = match_group(name);
     return group && group->matches(request);
@@ -260,6 +274,17 @@ std::shared_ptr<const RouteRuleConfig> GovernanceSnapshot::route_rule_for(
     std::string_view target_service) const {
     auto it = route_rules_.find(target_service);
     return it != route_rules_.end() ? it->second : global_route_rule_;
+}
+
+RouteExplanation GovernanceSnapshot::explain_route(std::span<const Instance* const> candidates,
+                                                   const RequestView& request) const {
+    auto rule = route_rule_for(request.service_name);
+    if (!rule) {
+        return {};
+    }
+    RouteContext context{local_.name, local_.version,
+                         [this](std::string_view name) { return marker(name); }};
+    return governance::explain_route(*rule, candidates, request, context);
 }
 
 RouteResult GovernanceSnapshot::route(std::span<const Instance* const> candidates,

@@ -83,6 +83,8 @@ class GovernanceSnapshot {
     std::shared_ptr<const MatchGroupConfig> match_group(std::string_view name) const;
     /// A go-chassis `servicecomb.match.<name>` marker.
     std::shared_ptr<const MatchGroupConfig> marker(std::string_view name) const;
+    /// The names of the match groups (and markers) `request` matches, sorted (`/v1/explain`).
+    std::vector<std::string> matching_groups(const RequestView& request) const;
 
     std::shared_ptr<const RetryConfig> retry_for(const RequestView& request) const;
     std::shared_ptr<const RateLimitConfig> rate_limit_for(const RequestView& request) const;
@@ -101,6 +103,9 @@ class GovernanceSnapshot {
     /// Applies route_rule_for(request.service_name) to `candidates`.
     RouteResult route(std::span<const Instance* const> candidates, const RequestView& request,
                       const Excluded& excluded, Rng& rng) const;
+    /// What route() would consider, without the weighted draw (`/v1/explain`).
+    RouteExplanation explain_route(std::span<const Instance* const> candidates,
+                                   const RequestView& request) const;
 
     template <class Config>
     using PolicyList = std::vector<std::shared_ptr<const Config>>;

@@ -116,6 +116,29 @@ TEST_F(DiscoveryTest, ProviderRegisteredInTheRegistryAppearsInTheAnswer) {
     EXPECT_NE(metrics.find("sc_agent_cache_age_seconds"), std::string::npos);
 }
 
+TEST_F(DiscoveryTest, PastMaxWatchedServicesANewNameIsRefusedWhileCachedOnesStillAnswer) {
+    add_instance(create_provider("stock"), 19001);
+    dir.write("services.d/cart.yaml", consumer_descriptor(""));
+    AgentYaml yaml;
+    yaml.registry = registry_url;
+    yaml.registry_extra = "  refresh_interval: 60s\n  watch: true\n";
+    yaml.extra = "limits:\n  max_watched_services: 2\n";
+    auto agent = std::make_unique<AgentRunner>(yaml.write(dir));
+    auto api = agent->api();
+    EXPECT_EQ(api.get("/v1/services/stock/instances").status, 200U);
+    EXPECT_EQ(api.get("/v1/services/made-up-1/instances").status, 404U);  // the second entry
+
+    const auto refused = api.get("/v1/services/made-up-2/instances");
+    EXPECT_EQ(refused.status, 503U) << refused.body;
+    EXPECT_EQ(refused.json()["error"]["code"], "TOO_MANY_SERVICES");
+    auto proxied = agent->proxy().get("/made-up-3/x");
+    EXPECT_EQ(proxied.status, 503U) << proxied.body;
+    EXPECT_EQ(proxied.header("x-sc-agent-error"), "TOO_MANY_SERVICES");
+
+    // What is cached keeps answering.
+    EXPECT_EQ(count(api.get("/v1/services/stock/instances")), 1U);
+}
+
 TEST_F(DiscoveryTest, NewInstanceArrivesThroughTheWatchAndWakesABlockingQuery) {
     const auto sid = create_provider("stock");
     add_instance(sid, 19001);

@@ -254,7 +254,7 @@ TEST(GovernanceIntegration, InvalidItemIsReportedWhileValidOnesApply) {
               std::string::npos)
         << bad;
     EXPECT_EQ(body["effective"]["rateLimiting"],
-              json::array({{{"name", "good"}, {"order", 0}, {"status", "parsed, not enforced"}}}));
+              json::array({{{"name", "good"}, {"order", 0}, {"status", "enforced"}}}));
     const auto text = agent.metrics();
     EXPECT_NE(text.find("sc_agent_governance_items{kind=\"rateLimiting\",status=\"rejected\"} 1"),
               std::string::npos)

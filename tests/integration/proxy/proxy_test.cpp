@@ -10,67 +10,10 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/support/agent_config.hpp"
-#include "tests/support/agent_runner.hpp"
-#include "tests/support/fake_http_server.hpp"
-#include "tests/support/registry_runner.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/integration/proxy/proxy_fixture.hpp"
 
 namespace scagent::test {
 namespace {
-
-using testing::FakeHttpServer;
-using testing::FakeReply;
-using testing::FakeRequest;
-
-/// A provider's HTTP server on its own thread; remembers the last request it saw.
-class Upstream {
-  public:
-    explicit Upstream(std::function<FakeReply(const FakeRequest&)> handler)
-        : server_(ioc_,
-                  [this, handler = std::move(handler)](const FakeRequest& request) {
-                      std::lock_guard lock(mutex_);
-                      last_ = request;
-                      return handler(request);
-                  }),
-          thread_([this] { ioc_.run(); }) {}
-    /// Answers 200 with `name` as the body.
-    static std::unique_ptr<Upstream> named(const std::string& name) {
-        return std::make_unique<Upstream>([name](const FakeRequest&) {
-            FakeReply reply;
-            reply.body = name;
-            return reply;
-        });
-    }
-    ~Upstream() {
-        boost::asio::post(ioc_, [this] { server_.stop(); });
-        thread_.join();
-    }
-
-    std::uint16_t port() const { return server_.port(); }
-    int accepted() const { return server_.accepted(); }
-    /// Closes the keep-alive connections waiting for a next request (on the server's thread).
-    void close_idle() {
-        std::promise<void> done;
-        boost::asio::post(ioc_, [&] {
-            server_.close_idle_connections();
-            done.set_value();
-        });
-        done.get_future().wait();
-    }
-    int requests() const { return server_.requests(); }
-    FakeRequest last() {
-        std::lock_guard lock(mutex_);
-        return last_;
-    }
-
-  private:
-    boost::asio::io_context ioc_{1};
-    std::mutex mutex_;
-    FakeRequest last_;
-    FakeHttpServer server_;
-    std::thread thread_;
-};
 
 /// A loopback port that refuses connections for as long as the object lives: bound, never
 /// listening, so no other test can take it meanwhile.
@@ -212,27 +155,6 @@ std::size_t status_bytes(const std::string& field) {
     }
     return 0;
 }
-
-class ProxyTest : public ::testing::Test {
-  protected:
-    TempDir dir;
-    RegistryRunner registry;
-
-    /// The agent with local service "cart" (app itest) and any more descriptors written.
-    std::unique_ptr<AgentRunner> start_agent(const std::string& governance = "",
-                                             const std::string& extra = "") {
-        dir.write("services.d/cart.yaml", descriptor_yaml("cart"));
-        AgentYaml yaml;
-        yaml.registry = registry.url();
-        yaml.registry_extra = "  refresh_interval: 60s\n  watch: true\n";
-        if (!governance.empty()) {
-            dir.write("governance.yaml", governance);
-            yaml.governance_file = "governance.yaml";
-        }
-        yaml.extra = extra;
-        return std::make_unique<AgentRunner>(yaml.write(dir));
-    }
-};
 
 TEST_F(ProxyTest, PathStyleHostStyleAndAbsoluteUriReachTheProvider) {
     auto provider = Upstream::named("orders-a");
@@ -766,6 +688,25 @@ TEST_F(ProxyTest, AChunkedUploadStreamsAsChunksAndAWaitingClientGetsContinueFirs
     ASSERT_NE(provider->last().header("Transfer-Encoding"), nullptr);
     EXPECT_EQ(*provider->last().header("Transfer-Encoding"), "chunked");
     EXPECT_EQ(provider->last().header("Expect"), nullptr);
+}
+
+TEST_F(ProxyTest, PastMaxConnectionsANewClientWaitsInTheBacklogUntilOneCloses) {
+    auto provider = Upstream::named("ok");
+    registry.add_instance(registry.create_service("orders"), provider->port());
+    auto agent = start_agent("", "limits:\n  max_connections: 1\n");
+    const auto port = agent->proxy_ports().at(0);
+    auto first = std::make_unique<HttpTestClient>("127.0.0.1", port);
+    ASSERT_EQ(first->get("/orders/x").status, 200);  // stays open (keep-alive)
+
+    auto second =
+        std::make_unique<HttpTestClient>("127.0.0.1", port, std::chrono::milliseconds(300));
+    second->raw("GET /orders/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_TRUE(second->raw_timed_out()) << "served past limits.max_connections";
+
+    first.reset();
+    second.reset();
+    HttpTestClient third("127.0.0.1", port);
+    EXPECT_EQ(third.get("/orders/x").status, 200);
 }
 
 TEST_F(ProxyTest, AnUnreachableOnlyInstanceGetsUpstreamUnreachable) {

@@ -168,6 +168,23 @@ TEST(AgentConfig, ApiTokenAndAllowedHosts) {
               "agent.yaml:2:7: api.tokn: unknown key (did you mean 'token'?)\n");
 }
 
+TEST(AgentConfig, LimitsOfTheSpecWithTheirDefaultsAndRanges) {
+    auto outcome = load_text("services: []\n");
+    ASSERT_EQ(outcome.diagnostics, "");
+    EXPECT_EQ(outcome.config->agent.limits.max_connections, 4096);
+    EXPECT_EQ(outcome.config->agent.limits.max_watched_services, 1000);
+    outcome = load_text("services: []\nlimits: {max_connections: 64, max_watched_services: 5}\n");
+    ASSERT_EQ(outcome.diagnostics, "");
+    EXPECT_EQ(outcome.config->agent.limits.max_connections, 64);
+    EXPECT_EQ(outcome.config->agent.limits.max_watched_services, 5);
+    EXPECT_EQ(load_text("services: []\nlimits: {max_watched_services: 0}\n").diagnostics,
+              "agent.yaml:2:32: limits.max_watched_services: must be between 1 and 100000, "
+              "found 0\n");
+    EXPECT_EQ(load_text("services: []\nlimits: {max_conections: 9}\n").diagnostics,
+              "agent.yaml:2:10: limits.max_conections: unknown key (did you mean "
+              "'max_connections'?)\n");
+}
+
 TEST(AgentConfig, ValuesAreValidated) {
     EXPECT_EQ(load_text("services: []\nregistry: {addresses: []}\n").diagnostics,
               "agent.yaml:2:23: registry.addresses: at least one address is needed\n");

@@ -156,6 +156,33 @@ TEST(ServiceDescriptor, InstanceRules) {
               "svc.yaml:6:37: servicecomb.instance.dataCenterInfo.zone: unknown key\n");
 }
 
+TEST(ServiceDescriptor, InboundRegistersItsListenerAndNeedsAPlainHttpTarget) {
+    const auto descriptor = parse(std::string(kMinimal) +
+                                  "  inbound:\n    listen: 0.0.0.0:8081\n"
+                                  "    target: http://127.0.0.1:8080/ignored\n");
+    ASSERT_TRUE(descriptor);
+    ASSERT_TRUE(descriptor->inbound);
+    EXPECT_EQ(descriptor->inbound->target_host, "127.0.0.1");
+    EXPECT_EQ(descriptor->inbound->target_port, 8080);
+    EXPECT_EQ(descriptor->instance.endpoints, std::vector<std::string>{"rest://0.0.0.0:8081"});
+
+    const auto host_less =
+        parse(std::string(kMinimal) + "  inbound: {listen: ':9000', target: 'http://localhost'}\n");
+    ASSERT_TRUE(host_less);
+    EXPECT_EQ(host_less->instance.endpoints, std::vector<std::string>{"rest://127.0.0.1:9000"});
+    EXPECT_EQ(host_less->inbound->target_port, 80);
+
+    EXPECT_EQ(descriptor_problems(std::string(kMinimal) +
+                                  "  instance: {endpoints: ['rest://10.0.0.1:80']}\n"
+                                  "  inbound: {listen: '0.0.0.0:8081', target: 'https://x:1'}\n"),
+              "svc.yaml:6:21: servicecomb.inbound.listen: instance.endpoints is set too: with "
+              "inbound the listener is what consumers dial; remove one of them\n"
+              "svc.yaml:6:45: servicecomb.inbound.target: 'https://x:1' is not an http URL of "
+              "the local app, e.g. http://127.0.0.1:8080 (plain http only)\n");
+    EXPECT_EQ(descriptor_problems(std::string(kMinimal) + "  inbound: {listen: '0.0.0.0:1'}\n"),
+              "svc.yaml:5:3: servicecomb.inbound.target: required key is missing\n");
+}
+
 TEST(ServiceDescriptor, CheckRules) {
     const std::string base = std::string(kMinimal) + "  check:\n";
     EXPECT_EQ(descriptor_problems(base + "    http: http://a/h\n    tcp: a:1\n"),

@@ -348,9 +348,9 @@ TEST_F(GovernanceStoreTest, RouteBodySaysWhichPoliciesAreEnforcedAndWhichAreOnly
     for (const char* kind : {"rateLimiting", "circuitBreaker", "bulkhead", "faultInjection"}) {
         const auto& item = by_key["servicecomb." + std::string(kind) + ".g"];
         EXPECT_EQ(item["status"], "ok") << kind << " " << item.dump();
-        EXPECT_EQ(item["enforcement"], "parsed, not enforced") << kind;
+        EXPECT_EQ(item["enforcement"], "enforced") << kind;
         ASSERT_EQ(body["effective"][kind].size(), 1u) << kind;
-        EXPECT_EQ(body["effective"][kind][0]["status"], "parsed, not enforced") << kind;
+        EXPECT_EQ(body["effective"][kind][0]["status"], "enforced") << kind;
     }
     for (const char* kind : {"loadbalance", "instanceIsolation"}) {
         ASSERT_EQ(body["effective"][kind].size(), 1u) << kind;

@@ -251,6 +251,29 @@ TEST_F(HttpServerTest, GarbageIs400AndOversizedHeaderIs431) {
     EXPECT_EQ(client.get("/hello/x").status, 200u);
 }
 
+TEST_F(HttpServerTest, PastMaxConnectionsANewClientWaitsInTheBacklogUntilOneCloses) {
+    HttpServerOptions options;
+    options.max_connections = 2;
+    start(options);
+    auto first = std::make_unique<HttpTestClient>("127.0.0.1", server_->port());
+    HttpTestClient second("127.0.0.1", server_->port());
+    ASSERT_EQ(first->get("/hello/a").status, 200u);
+    ASSERT_EQ(second.get("/hello/b").status, 200u);  // both stay open (keep-alive)
+
+    // The third is not taken from the backlog while two are open.
+    auto third = std::make_unique<HttpTestClient>("127.0.0.1", server_->port(),
+                                                  std::chrono::milliseconds(300));
+    third->raw("GET /hello/c HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(third->raw_timed_out()) << "served past max_connections";
+    EXPECT_EQ(server_->connection_count(), 2u);
+
+    // One closes: room for the next (the waiting third, then a fourth once it has gone too).
+    first.reset();
+    third.reset();
+    HttpTestClient fourth("127.0.0.1", server_->port());
+    EXPECT_EQ(fourth.get("/hello/d").status, 200u);
+}
+
 TEST_F(HttpServerTest, IdleAndSlowClientsAreCutAtTheReadDeadline) {
     HttpServerOptions options;
     options.read_timeout = std::chrono::milliseconds(200);
