@@ -15,7 +15,7 @@ packages=(
     g++ cmake make pkg-config ccache mold git curl python3
     libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
     libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev libcli11-dev libssl-dev
-    libsystemd-dev
+    libsystemd-dev libre2-dev
 )
 
 missing=()

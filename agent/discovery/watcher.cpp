@@ -1,7 +1,10 @@
 #include "agent/discovery/watcher.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
@@ -175,15 +178,39 @@ asio::awaitable<std::string> Watcher::talk(net::TransportResult<Stream> connecte
         on_connected_();
     }
     beast::flat_buffer buffer;
-    while (!stopped_) {
-        auto [read_error, bytes] = co_await ws.async_read(buffer, kNoThrow);
-        if (read_error) {
-            co_return "read: " + read_error.message();
+    std::string reason = "stopped";
+    auto read_frames = [&]() -> asio::awaitable<void> {
+        while (!stopped_) {
+            auto [read_error, bytes] = co_await ws.async_read(buffer, kNoThrow);
+            if (read_error) {
+                reason = "read: " + read_error.message();
+                co_return;
+            }
+            on_frame(beast::buffers_to_string(buffer.data()));
+            buffer.consume(buffer.size());
         }
-        on_frame(beast::buffers_to_string(buffer.data()));
-        buffer.consume(buffer.size());
-    }
-    co_return "stopped";
+    };
+    auto keep_pinging = [&]() -> asio::awaitable<void> {
+        auto executor = co_await asio::this_coro::executor;
+        asio::steady_timer timer(executor);
+        for (;;) {
+            timer.expires_after(options_.ping_interval);
+            auto [wait_error] = co_await timer.async_wait(kNoThrow);
+            if (wait_error) {
+                co_return;  // the read side ended the session
+            }
+            auto [ping_error] = co_await ws.async_ping({}, kNoThrow);
+            if (ping_error) {
+                reason = "ping: " + ping_error.message();
+                co_return;
+            }
+            ++pings_;
+        }
+    };
+    // Whichever ends first ends the session and cancels the other.
+    using namespace asio::experimental::awaitable_operators;
+    co_await (read_frames() || keep_pinging());
+    co_return reason;
 }
 
 void Watcher::on_frame(const std::string& frame) {

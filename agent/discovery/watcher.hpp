@@ -30,6 +30,10 @@ struct WatcherOptions {
     /// SC pings every 30 s with a 4 x 30 s read deadline (spec §1.4.11); Beast pings on our side
     /// after half of this and drops the connection when nothing at all arrives for this long.
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(120);
+    /// The agent pings on this schedule whatever arrives: SC answers a client's ping with a pong
+    /// and takes it as a sign of life, so a registry (or a proxy in front of it) that does not
+    /// count our automatic pongs cannot close a quiet watch at its read deadline.
+    std::chrono::milliseconds ping_interval = std::chrono::seconds(30);
     /// Restarts the loop when it throws; null: a private one (unit tests).
     runtime::Supervisor* supervisor = nullptr;
     net::TlsOptions tls;
@@ -66,6 +70,8 @@ class Watcher {
     bool connected() const noexcept { return connected_.load(); }
     /// Successful handshakes so far (tests).
     std::uint64_t connects() const noexcept { return connects_.load(); }
+    /// Pings the agent sent on its own schedule (all sessions).
+    std::uint64_t pings() const noexcept { return pings_.load(); }
 
   private:
     boost::asio::awaitable<void> run(runtime::Supervisor::Checkpoint checkpoint);
@@ -87,6 +93,7 @@ class Watcher {
     std::unique_ptr<boost::asio::ssl::context> tls_;
     std::atomic<bool> connected_{false};
     std::atomic<std::uint64_t> connects_{0};
+    std::atomic<std::uint64_t> pings_{0};
     runtime::SupervisedGroup loops_;
 
     // Strand-only.

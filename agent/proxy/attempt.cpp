@@ -1,11 +1,13 @@
 #include "agent/proxy/attempt.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <array>
+#include <memory>
 #include <span>
 
 #include "agent/proxy/forward_headers.hpp"
@@ -24,6 +26,43 @@ using runtime::kNoThrow;
 
 /// An answer head above this is refused (as Beast's default 8 KiB would too, but later).
 constexpr std::uint32_t kMaxAnswerHeader = 64 * 1024;
+
+/// A try's time limit: one timer for the whole try that cancels the upstream socket's pending
+/// operation when it fires. Cheaper than the stream's own expiry, which arms and cancels a timer
+/// around every read and write (a timerfd update each); the try always has an operation pending
+/// when the loop can run the timer's handler.
+class TryDeadline {
+  public:
+    TryDeadline(UpstreamConnection& connection, std::chrono::milliseconds limit)
+        : timer_(connection.stream.get_executor()), state_(std::make_shared<State>()) {
+        timer_.expires_after(limit);
+        timer_.async_wait([state = state_, socket = &connection.stream.socket()](
+                              const boost::system::error_code& ec) {
+            // `armed` is false once the try ended: the connection may be gone by then.
+            if (!ec && state->armed) {
+                state->fired = true;
+                boost::system::error_code ignored;
+                socket->cancel(ignored);
+            }
+        });
+    }
+    ~TryDeadline() {
+        state_->armed = false;
+        timer_.cancel();
+    }
+    TryDeadline(const TryDeadline&) = delete;
+    TryDeadline& operator=(const TryDeadline&) = delete;
+
+    bool fired() const noexcept { return state_->fired; }
+
+  private:
+    struct State {
+        bool armed = true;
+        bool fired = false;
+    };
+    asio::steady_timer timer_;
+    std::shared_ptr<State> state_;
+};
 
 }  // namespace
 
@@ -143,11 +182,15 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
         co_return attempt;
     }
     connection = std::move(acquired.connection);
-    if (try_timeout.count() > 0) {
-        connection->stream.expires_after(try_timeout);
-    } else {
-        connection->stream.expires_never();
+    connection->stream.expires_never();
+    // A streamed body's upload has its own idle limits; the try's limit then runs from its end.
+    std::optional<TryDeadline> deadline;
+    if (try_timeout.count() > 0 && streamed == nullptr) {
+        deadline.emplace(*connection, try_timeout);
     }
+    const auto timed_out = [&](const boost::system::error_code& ec) {
+        return ec == beast::error::timeout || (deadline && deadline->fired());
+    };
     auto& head = client.buffers.head;
     head.clear();
     append_request_head(request, head);
@@ -167,14 +210,16 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
         }
         if (passed == StreamedBody::Ended::kUpstreamFailed) {
             write_ec = boost::asio::error::connection_reset;
-        } else if (try_timeout.count() > 0) {
-            // The try's time limit runs from the end of the upload.
-            connection->stream.expires_after(try_timeout);
+        } else {
+            connection->stream.expires_never();
+            if (try_timeout.count() > 0) {
+                deadline.emplace(*connection, try_timeout);
+            }
         }
     }
     if (write_ec) {
-        result = {write_ec == beast::error::timeout ? Ended::kTimedOut : Ended::kNoAnswer, 0,
-                  connection->reused, "reset"};
+        result = {timed_out(write_ec) ? Ended::kTimedOut : Ended::kNoAnswer, 0, connection->reused,
+                  "reset"};
         co_return attempt;
     }
     boost::system::error_code read_ec;
@@ -190,7 +235,7 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
         read_ec = ec;
     } while (!read_ec && parser->get().result_int() / 100 == 1 &&
              parser->get().result_int() != 101);
-    if (read_ec == beast::error::timeout) {
+    if (read_ec && timed_out(read_ec)) {
         result = {Ended::kTimedOut, 0, false, "timeout"};
     } else if (read_ec) {
         result = {Ended::kNoAnswer, 0, connection->reused && !parser->got_some(), "reset"};

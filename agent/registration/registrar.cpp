@@ -42,6 +42,8 @@ Registrar::Registrar(asio::any_io_executor strand, RegistryClient& client,
     state_.version = descriptor_.service.version;
     state_.environment = descriptor_.service.environment;
     state_.status = desired_status();
+    state_.lease = std::chrono::seconds(descriptor_.instance.health_check.interval *
+                                        (descriptor_.instance.health_check.times + 1));
     if (descriptor_.check) {
         probe_ = std::make_shared<HealthProbe>(strand, probe_http, *descriptor_.check,
                                                [this](AppHealth health) {
@@ -155,6 +157,7 @@ void Registrar::on_heartbeat(const sc::Result<void>& result) {
     if (result) {
         std::lock_guard lock(mutex_);
         state_.last_heartbeat = std::chrono::system_clock::now();
+        state_.lease_renewed_at = std::chrono::steady_clock::now();
         state_.last_error.clear();
         metrics_.count_heartbeat(name, "ok");
         return;
@@ -256,6 +259,7 @@ asio::awaitable<sc::Result<void>> Registrar::register_once(bool service_recreate
     state_.instance_id = *registered;
     state_.status = status;
     state_.registered = true;
+    state_.lease_renewed_at = std::chrono::steady_clock::now();
     state_.last_error.clear();
     state_.failed_attempts = 0;
     gone_ = Gone::kNothing;

@@ -37,6 +37,11 @@ struct RegistrarState {
     bool maintenance = false;
     std::string maintenance_reason;
     std::optional<std::chrono::system_clock::time_point> last_heartbeat;
+    /// The registry's lease of the instance (healthCheck interval × (times + 1)) and when the
+    /// registry last renewed it (registration or an accepted heartbeat): past the lease without
+    /// a renewal, the registry has most likely dropped the instance.
+    std::chrono::seconds lease{};
+    std::chrono::steady_clock::time_point lease_renewed_at{};
     std::string last_error;   ///< why the last registry call failed; empty after a success
     int failed_attempts = 0;  ///< registration attempts that failed since the last success
 };

@@ -190,10 +190,20 @@ bool Registrations::set_maintenance(const std::string& name, bool enable,
 
 std::optional<std::string> Registrations::not_ready_reason() const {
     std::string reason;
+    const auto now = std::chrono::steady_clock::now();
     for (const auto& state : states()) {
+        const auto detail = state.last_error.empty() ? "" : " (" + state.last_error + ")";
         if (!state.registered) {
-            reason += (reason.empty() ? "" : "; ") + state.name + " not registered" +
-                      (state.last_error.empty() ? "" : " (" + state.last_error + ")");
+            reason += (reason.empty() ? "" : "; ") + state.name + " not registered" + detail;
+        } else if (state.lease.count() > 0 && now - state.lease_renewed_at > state.lease) {
+            // An outage longer than the lease: consumers no longer find this instance, whatever
+            // the agent last heard. Ready again with the next accepted heartbeat or
+            // re-registration.
+            const auto silent =
+                std::chrono::duration_cast<std::chrono::seconds>(now - state.lease_renewed_at);
+            reason += (reason.empty() ? "" : "; ") + state.name + " lease lapsed: no heartbeat " +
+                      "accepted for " + std::to_string(silent.count()) + "s, longer than its " +
+                      std::to_string(state.lease.count()) + "s lease" + detail;
         }
     }
     if (reason.empty()) {

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <utility>
+
+#include <re2/re2.h>
 
 #include "plugins/governance/yaml_fields.hpp"
 
@@ -54,6 +57,18 @@ std::string known_names(OperatorDialect dialect) {
         }
     }
     return out;
+}
+
+/// Patterns and their memory are bounded: a config-center item cannot make the agent build a
+/// huge automaton (RE2 refuses a pattern past max_mem with an error instead).
+constexpr std::int64_t kRegexMemory = 1 << 20;
+
+std::shared_ptr<const re2::RE2> compile_regex(const std::string& pattern, bool case_insensitive) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(kRegexMemory);
+    options.set_case_sensitive(!case_insensitive);
+    return std::make_shared<const re2::RE2>(pattern, options);
 }
 
 char lower(char c) {
@@ -140,7 +155,7 @@ bool Condition::matches(std::string_view value) const {
         case OperatorKind::kCompare:
             return compare_holds(*this, value);
         case OperatorKind::kRegex:
-            return std::regex_search(value.begin(), value.end(), *regex);
+            return re2::RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *regex);
         case OperatorKind::kNoEqu:
             return !equal_chars(value, operand, ic);
         case OperatorKind::kLess:
@@ -216,11 +231,10 @@ bool parse_condition_set(const YAML::Node& node, const std::string& path, Operat
             continue;
         }
         if (c.kind == OperatorKind::kRegex) {
-            try {
-                c.regex = std::make_shared<const std::regex>(operand, std::regex::extended);
-            } catch (const std::regex_error& e) {
+            c.regex = compile_regex(operand, false);
+            if (!c.regex->ok()) {
                 add_error(errors, kv.second, op_path,
-                          "invalid regular expression '" + operand + "': " + e.what());
+                          "invalid regular expression '" + operand + "': " + c.regex->error());
                 continue;
             }
         }
@@ -235,8 +249,7 @@ bool parse_condition_set(const YAML::Node& node, const std::string& path, Operat
     for (auto& c : set.conditions) {
         c.case_insensitive = case_insensitive;
         if (c.regex && case_insensitive) {
-            c.regex = std::make_shared<const std::regex>(c.operand,
-                                                         std::regex::extended | std::regex::icase);
+            c.regex = compile_regex(c.operand, true);
         }
     }
     out = std::move(set);

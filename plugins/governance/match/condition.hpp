@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +8,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include "plugins/governance/common.hpp"
+
+namespace re2 {
+class RE2;
+}
 
 namespace scagent::plugins::governance {
 
@@ -42,7 +45,9 @@ struct Condition {
     std::string relation;
     double number = 0;
     long long integer = 0;
-    std::shared_ptr<const std::regex> regex;
+    /// `regex` (go-chassis: Go's regexp, i.e. RE2 syntax, unanchored): RE2 runs in time linear
+    /// in the input, so a client's header cannot make a pattern from the config center backtrack.
+    std::shared_ptr<const re2::RE2> regex;
 
     bool matches(std::string_view value) const;
     bool operator==(const Condition& other) const {

@@ -88,6 +88,23 @@ TEST_F(RegistrationTest, ReadyzIs503WithAReasonWhileTheRegistryIsDown) {
     EXPECT_NE(answer.json()["reason"].get<std::string>().find("cart"), std::string::npos);
 }
 
+TEST_F(RegistrationTest, ReadyzTurns503WhenAnOutageOutlastsTheLeaseAndBackAfterIt) {
+    auto agent = start_agent();
+    ASSERT_TRUE(registered("cart"));
+    auto api = agent->api();
+    ASSERT_TRUE(eventually([&] { return api.get("/readyz").status == 200; }, 10s));
+    // The descriptor's lease is 1 s x (3 + 1): an outage past 4 s means the registry has
+    // dropped the instance, whatever the agent last heard.
+    registry->stop();
+    ASSERT_TRUE(eventually([&] { return api.get("/readyz").status == 503; }, 30s));
+    const auto reason = api.get("/readyz").json()["reason"].get<std::string>();
+    EXPECT_NE(reason.find("cart lease lapsed"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("4s lease"), std::string::npos) << reason;
+    registry->restart();
+    ASSERT_TRUE(eventually([&] { return api.get("/readyz").status == 200; }, 30s));
+    EXPECT_TRUE(registered("cart"));
+}
+
 TEST_F(RegistrationTest, RegistryRestartedEmptyGetsTheSameInstanceBackWithinAHeartbeat) {
     auto agent = start_agent();
     ASSERT_TRUE(registered("cart"));
