@@ -101,9 +101,15 @@ servicecomb:
     healthCheck: {interval: 1, times: 3}
 YAML
 done
+# A circuit breaker on every call, so that its state gauge has series (none of them opens).
+cat >"$work/governance.yaml" <<'YAML'
+servicecomb.matchGroup.all: "matches:\n  - apiPath: {prefix: /}\n"
+servicecomb.circuitBreaker.all: "minimumNumberOfCalls: 1000\n"
+YAML
 cat >"$work/agent.yaml" <<YAML
 registry: {addresses: [http://127.0.0.1:$sc], refresh_interval: 1s}
 config_center: {addresses: [http://127.0.0.1:$kie]}
+governance_file: governance.yaml
 services: [services.d]
 listen: {proxy: 127.0.0.1:0, api: 127.0.0.1:0}
 cache: {snapshot_path: ""}

@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages sc-agent builds with, when any is missing, then configures and
 # builds one CMake preset (all of it, or the targets named after it).
 # Usage: scripts/setup.sh [release|debug|asan] [TARGET...]
+#        scripts/setup.sh packages   (only the packages, no build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,19 +19,9 @@ packages=(
     libsystemd-dev libre2-dev
 )
 
-missing=()
-for pkg in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
-        missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-    echo "setup: installing ${missing[*]}"
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get update -q
-    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+scripts/install-packages.sh "${packages[@]}"
+
+[ "$preset" = packages ] && exit 0
 
 # ccache: relative paths so that another clone of the tree hits the same cache, and the
 # sloppiness precompiled headers need to be cacheable at all.

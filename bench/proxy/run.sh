@@ -46,21 +46,8 @@ uses_agent=0
 
 # --- tools -------------------------------------------------------------------------------------
 PATH="$PATH:/usr/sbin:/sbin"
-missing=()
-command -v haproxy >/dev/null || missing+=(haproxy)
-command -v nginx >/dev/null || missing+=(nginx-light)
-command -v wrk >/dev/null || missing+=(wrk)
-command -v taskset >/dev/null || missing+=(util-linux)
-command -v curl >/dev/null || missing+=(curl)
-command -v pgrep >/dev/null || missing+=(procps)
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get update -q
-    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+# haproxy, nginx, wrk; taskset (util-linux), curl, pgrep (procps).
+"$repo/scripts/install-packages.sh" haproxy nginx-light wrk util-linux curl procps
 # The packages may start system services (where policy-rc.d allows it); they are not used here
 # (every instance below is our own, on its own ports), but they share the CPUs.
 others="$(pgrep -x 'nginx|haproxy' | tr '\n' ' ' || true)"

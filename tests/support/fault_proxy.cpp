@@ -35,12 +35,22 @@ bool starts_request(std::string_view chunk) {
     return letters >= 3 && chunk.substr(letters).starts_with(" /");
 }
 
+/// Ends `fd` both ways: the peer sees the connection end (and the pump threads on it wake up);
+/// its close() then sends an RST instead of a FIN, as a crashed peer's kernel does.
+void reset(int fd) {
+    const linger abort_on_close{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    ::shutdown(fd, SHUT_RDWR);
+}
+
 }  // namespace
 
 struct FaultProxy::Link {
     int client = -1;
     int server = -1;
-    bool held = false;  // guarded by the proxy's mutex_
+    bool held = false;         // guarded by the proxy's mutex_
+    FaultProxy::Fault fault;   // what was in force when it was accepted
+    std::size_t answered = 0;  // bytes forwarded toward the client
 };
 
 FaultProxy::FaultProxy(std::uint16_t target_port) : target_port_(target_port) {
@@ -88,7 +98,27 @@ void FaultProxy::accept_loop() {
         if (client < 0) {
             return;
         }
-        const int server = connect_loopback(target_port_);
+        ++accepted_;
+        Fault fault;
+        {
+            std::lock_guard lock(mutex_);
+            fault = fault_;
+        }
+        if (fault.kind == Kind::kReset) {
+            reset(client);
+            ::close(client);
+            continue;
+        }
+        const int server = fault.kind == Kind::kBlackhole ? -1 : connect_loopback(target_port_);
+        if (fault.kind == Kind::kBlackhole) {
+            // Kept open and silent until the proxy goes or cut_all().
+            auto link = std::make_shared<Link>();
+            link->client = client;
+            link->fault = fault;
+            std::lock_guard lock(mutex_);
+            links_.push_back(link);
+            continue;
+        }
         if (server < 0) {
             ::close(client);
             continue;
@@ -96,6 +126,7 @@ void FaultProxy::accept_loop() {
         auto link = std::make_shared<Link>();
         link->client = client;
         link->server = server;
+        link->fault = fault;
         std::lock_guard lock(mutex_);
         links_.push_back(link);
         threads_.emplace_back([this, link] { pump(link, true); });
@@ -128,13 +159,44 @@ void FaultProxy::pump(const std::shared_ptr<Link>& link, bool from_client) {
             continue;  // swallowed: the client waits for an answer that never comes
         }
         lock.unlock();
-        for (ssize_t sent = 0; sent < n;) {
-            const auto wrote =
-                ::send(to, buffer.data() + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
+        if (link->fault.kind == Kind::kDelay) {
+            std::this_thread::sleep_for(link->fault.delay);  // the fault itself, not an order
+        }
+        auto count = n;
+        if (link->fault.kind == Kind::kTruncate && !from_client) {
+            const auto left =
+                link->fault.truncate_after - std::min(link->fault.truncate_after, link->answered);
+            count = std::min<ssize_t>(n, static_cast<ssize_t>(left));
+            link->answered += static_cast<std::size_t>(count);
+        }
+        for (ssize_t sent = 0; sent < count;) {
+            const auto wrote = ::send(to, buffer.data() + sent,
+                                      static_cast<std::size_t>(count - sent), MSG_NOSIGNAL);
             if (wrote <= 0) {
                 return;
             }
             sent += wrote;
+        }
+        if (count < n) {
+            // Cut mid-answer: the client sees a connection reset after `truncate_after` bytes.
+            reset(link->client);
+            reset(link->server);
+            return;
+        }
+    }
+}
+
+void FaultProxy::set_fault(Fault fault) {
+    std::lock_guard lock(mutex_);
+    fault_ = fault;
+}
+
+void FaultProxy::cut_all() {
+    std::lock_guard lock(mutex_);
+    for (const auto& link : links_) {
+        reset(link->client);
+        if (link->server >= 0) {
+            reset(link->server);
         }
     }
 }
