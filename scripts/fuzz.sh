@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of tests/fuzz (clang, ASan+UBSan, preset `fuzz`) and runs each for
+# Builds the libFuzzer targets of tests/fuzz (clang 14, preset `fuzz`: ASan everywhere, UBSan and
+# coverage where the inputs land; see CMakeLists.txt) and runs each for
 # a bounded time, starting from tests/fuzz/corpus/<target>/. A crash, a sanitizer report, a leak
 # or a timeout fails the run and leaves the input in $OUT/<target>/.
 # Usage: scripts/fuzz.sh [SECONDS per target, default 60] [TARGET...]

@@ -17,6 +17,9 @@ struct Field {
     const char* name;
     Member Struct::*member;
 };
+// Spelled out for compilers without aggregate deduction (clang before 17, used for fuzzing).
+template <class Struct, class Member>
+Field(const char*, Member Struct::*) -> Field<Struct, Member>;
 
 template <class T>
 struct Schema;
