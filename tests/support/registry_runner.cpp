@@ -1,7 +1,9 @@
 #include "tests/support/registry_runner.hpp"
 
+#include <stdexcept>
 #include <variant>
 
+#include "agent/dev_registry/kie_store.hpp"
 #include "tests/support/http_test_client.hpp"
 
 namespace scagent::test {
@@ -121,6 +123,20 @@ std::string RegistryRunner::add_instance(const std::string& service_id, int port
         throw std::runtime_error("registering an instance of " + service_id + " failed: " + r.body);
     }
     return r.json().value("instanceId", "");
+}
+
+std::string RegistryRunner::put_kie(const std::string& key, const std::string& value,
+                                    const nlohmann::json& labels) {
+    auto created = kie().create("default", "default",
+                                {{"key", key},
+                                 {"value", value},
+                                 {"value_type", "text"},
+                                 {"status", "enabled"},
+                                 {"labels", labels}});
+    if (!std::holds_alternative<dev_registry::OrderedJson>(created)) {
+        throw std::runtime_error("kie create failed for " + key);
+    }
+    return std::get<dev_registry::OrderedJson>(created)["id"].get<std::string>();
 }
 
 }  // namespace scagent::test

@@ -44,6 +44,10 @@ class RegistryRunner {
     dev_registry::RegistryStore& store() { return registry_->store(); }
     dev_registry::KieStore& kie() { return registry_->kie(); }
     std::uint16_t port() const { return sc_port_; }
+    /// Creates an enabled text KV in kie (the agent's governance dimension `labels`); its id.
+    /// Throws when kie refuses.
+    std::string put_kie(const std::string& key, const std::string& value,
+                        const nlohmann::json& labels);
     std::uint16_t kie_port() const { return kie_port_; }
     /// Still valid once the registry has stopped (same port on restart).
     std::string url() const { return "http://127.0.0.1:" + std::to_string(sc_port_); }

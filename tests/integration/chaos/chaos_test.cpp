@@ -52,13 +52,7 @@ TEST_F(ChaosTest, AConfigCenterThatResetsKeepsTheLastRulesInForce) {
          {std::pair<std::string, std::string>{"servicecomb.matchGroup.all",
                                               "matches:\n  - apiPath: {prefix: /}\n"},
           {"servicecomb.rateLimiting.all", "rate: 3\nlimitRefreshPeriod: 3600000\n"}}) {
-        auto created = registry.kie().create("default", "default",
-                                             {{"key", key},
-                                              {"value", value},
-                                              {"value_type", "text"},
-                                              {"status", "enabled"},
-                                              {"labels", labels}});
-        ASSERT_TRUE(std::holds_alternative<dev_registry::OrderedJson>(created));
+        registry.put_kie(key, value, labels);
     }
     FaultProxy kie(registry.kie_port());
     auto agent = start(registry.url(), "http://127.0.0.1:" + std::to_string(kie.port()));

@@ -28,16 +28,7 @@ constexpr auto kWithinOneRoundTrip = 4s;
 std::string put(RegistryRunner& registry, const std::string& key, const std::string& value,
                 json labels = {
                     {"app", "itest"}, {"service", "orders"}, {"environment", "testing"}}) {
-    auto created = registry.kie().create("default", "default",
-                                         {{"key", key},
-                                          {"value", value},
-                                          {"value_type", "text"},
-                                          {"status", "enabled"},
-                                          {"labels", labels}});
-    if (!std::holds_alternative<dev_registry::OrderedJson>(created)) {
-        throw std::runtime_error("kie create failed for " + key);
-    }
-    return std::get<dev_registry::OrderedJson>(created)["id"].get<std::string>();
+    return registry.put_kie(key, value, labels);
 }
 
 void update(RegistryRunner& registry, const std::string& id, const std::string& value) {

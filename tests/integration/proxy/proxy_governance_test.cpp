@@ -416,14 +416,7 @@ TEST_F(ProxyGovernanceTest, AKieRouteChangeTakesWholeOnTheNextCallsInEveryLoop) 
                ", tags: {version: 2.0.0}}\n";
     };
     const nlohmann::json labels{{"app", "itest"}, {"service", "cart"}, {"environment", "testing"}};
-    auto created = registry.kie().create("default", "default",
-                                         {{"key", "servicecomb.routeRule.orders"},
-                                          {"value", rule(80, 20)},
-                                          {"value_type", "text"},
-                                          {"status", "enabled"},
-                                          {"labels", labels}});
-    ASSERT_TRUE(std::holds_alternative<dev_registry::OrderedJson>(created));
-    const auto id = std::get<dev_registry::OrderedJson>(created)["id"].get<std::string>();
+    const auto id = registry.put_kie("servicecomb.routeRule.orders", rule(80, 20), labels);
 
     dir.write("services.d/cart.yaml", descriptor_yaml("cart"));
     AgentYaml yaml;
