@@ -113,6 +113,7 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
                                  ComponentSettings settings) {
     const auto& agent = loaded.agent;
     const auto executor = ioc.get_executor();
+    background = std::make_unique<runtime::Background>();
     registry_http = registry_transport(agent);
     probe_http = std::make_unique<net::HttpClient>(net::HttpClientOptions{});
     auto registry_options = client_options(agent.registry);
@@ -127,6 +128,7 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
     governance_metrics = std::make_unique<governance::GovernanceMetrics>(metrics);
     auto store_options = governance::store_options(agent, loaded.services, client.get());
     store_options.supervisor = &supervisor;
+    store_options.background = background->executor();
     governance = std::make_unique<governance::GovernanceStore>(
         executor, *registry_http, governance_metrics.get(), std::move(store_options));
     restore_governance(*governance, agent.cache.snapshot_path);
@@ -147,6 +149,7 @@ AgentComponents::AgentComponents(boost::asio::io_context& ioc, const config::Loa
     // The snapshot also carries the governance items, so a restart during an outage keeps both.
     auto discovery_options = discovery::discovery_options(agent, loaded.services);
     discovery_options.supervisor = &supervisor;
+    discovery_options.background = background->executor();
     discovery_options.snapshot_extra = [store = governance.get()] {
         return nlohmann::json{{kGovernanceExtra, governance::inputs_to_json(store->inputs())}};
     };

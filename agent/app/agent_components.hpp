@@ -17,6 +17,7 @@
 #include "agent/proxy/proxy.hpp"
 #include "agent/registration/registration_metrics.hpp"
 #include "agent/registration/registrations.hpp"
+#include "agent/runtime/background.hpp"
 #include "agent/runtime/component.hpp"
 #include "agent/runtime/supervisor.hpp"
 #include "config/loader.hpp"
@@ -49,6 +50,8 @@ struct AgentComponents {
     /// instances deregister before the caches and the governance store go.
     std::vector<runtime::Component*> ordered() const;
 
+    /// First member, so destroyed last: its thread is joined after every component is gone.
+    std::unique_ptr<runtime::Background> background;
     std::unique_ptr<net::HttpClient> registry_http;
     std::unique_ptr<net::HttpClient> probe_http;
     std::unique_ptr<clients::RegistryClient> client;

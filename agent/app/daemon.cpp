@@ -18,6 +18,7 @@
 #include "agent/app/systemd_notify.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 #include "agent/runtime/event.hpp"
+#include "agent/runtime/free_memory.hpp"
 #include "agent/runtime/task_group.hpp"
 
 namespace scagent::app {
@@ -330,6 +331,7 @@ int Daemon::run() {
 }
 
 int run_daemon(config::LoadedConfig loaded, DaemonOptions options) {
+    runtime::configure_allocator();
     asio::io_context ioc(loaded.agent.threads);
     Daemon daemon(ioc, std::move(loaded), std::move(options));
     return daemon.run();

@@ -152,7 +152,9 @@ void DevRegistry::start() {
 
     net::HttpServerOptions sc_options;
     sc_options.listen = i.config.listen;
-    sc_options.ws_idle_timeout = 4 * i.config.watch_ping_interval;  // SC's 4 x ping read deadline
+    sc_options.ws_idle_timeout = i.config.watch_idle_timeout.count() > 0
+                                     ? i.config.watch_idle_timeout
+                                     : 4 * i.config.watch_ping_interval;  // SC's read deadline
     i.sc_server = std::make_unique<net::HttpServer>(i.ioc, sc_options, i.sc_router);
     i.sc_server->start();
     i.store.register_self(address_of(*i.sc_server));

@@ -22,6 +22,10 @@ struct DevRegistryConfig {
     std::string auth;                            ///< "user:password" turns RBAC on
     std::chrono::seconds token_min_expiration = std::chrono::minutes(15);  ///< SC's minimum
     std::chrono::milliseconds watch_ping_interval = std::chrono::seconds(30);
+    /// A watch that hears nothing from its client for this long is closed (SC's read deadline);
+    /// 0: 4 x watch_ping_interval, as SC. Tests set it apart from the ping interval to play a
+    /// registry that does not count the client's pongs, only what the client sends itself.
+    std::chrono::milliseconds watch_idle_timeout{0};
     /// Real-time lease sweep period; 0 disables the timer (tests call sweep_now()).
     std::chrono::milliseconds sweep_interval = std::chrono::seconds(1);
     std::chrono::milliseconds kie_max_wait = std::chrono::minutes(5);

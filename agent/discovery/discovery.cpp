@@ -3,7 +3,12 @@
 #include "agent/discovery/governed_instance_selector.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+
+#include "agent/runtime/asio_tokens.hpp"
+#include "agent/runtime/background.hpp"
+#include "agent/runtime/free_memory.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -35,6 +40,7 @@ Discovery::Discovery(asio::any_io_executor executor, clients::RegistryClient& cl
     }
     cache_.add_listener([this](const CacheKey& key, const CachedSetPtr&) {
         waiters_.notify(key);
+        memory_dirty_ = true;
         if (writer_) {
             writer_->note_change();
         }
@@ -118,6 +124,33 @@ void Discovery::start() {
     if (watcher_) {
         watcher_->start();
     }
+    if (options_.background) {
+        upkeep_tasks_.spawn(options_.background, upkeep(), "discovery.upkeep");
+    }
+}
+
+asio::awaitable<void> Discovery::upkeep() {
+    asio::steady_timer timer(options_.background);
+    for (;;) {
+        timer.expires_after(options_.upkeep_interval);
+        if (auto [cancelled] = co_await timer.async_wait(runtime::kNoThrow); cancelled) {
+            co_return;  // stop()
+        }
+        // A failed write is retried on a later tick (the writer logs it); nothing here may end
+        // the loop, or the snapshot would never be written again.
+        try {
+            if (writer_) {
+                writer_->write_if_due();
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn("cache snapshot not written: {}", e.what());
+        }
+        // Once per tick at most, and only after a change: a refresh that replaced a big set
+        // freed the previous one and the parse's garbage, which glibc would otherwise keep.
+        if (memory_dirty_.exchange(false)) {
+            runtime::release_free_memory();
+        }
+    }
 }
 
 asio::awaitable<void> Discovery::stop() {
@@ -126,12 +159,15 @@ asio::awaitable<void> Discovery::stop() {
         watcher_->stop();
     }
     waiters_.cancel_all();
+    upkeep_tasks_.cancel();
     co_await refresher_->wait();
     if (watcher_) {
         co_await watcher_->wait();
     }
+    co_await upkeep_tasks_.wait();
     if (writer_) {
-        writer_->flush();
+        auto flush = [writer = writer_.get()] { writer->flush(); };
+        co_await runtime::run_in(options_.background, std::move(flush));
     }
 }
 
@@ -197,7 +233,7 @@ void Discovery::housekeeping() {
         pruned_at_ = clock_.now();
         prune_selector();
     }
-    if (writer_) {
+    if (writer_ && !options_.background) {
         writer_->write_if_due();
     }
 }

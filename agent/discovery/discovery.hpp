@@ -3,6 +3,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "agent/discovery/watcher.hpp"
 #include "agent/runtime/component.hpp"
 #include "agent/runtime/supervisor.hpp"
+#include "agent/runtime/task_group.hpp"
 
 namespace scagent::discovery {
 
@@ -46,6 +48,13 @@ struct DiscoveryOptions {
     std::chrono::milliseconds prune_interval = std::chrono::seconds(10);
     /// Restarts the refresher and watch loops when they throw; null: a private one.
     runtime::Supervisor* supervisor = nullptr;
+    /// Where snapshot writes (two fsyncs) and handing freed memory back to the kernel run, off
+    /// the I/O threads (runtime::Background). Null: both happen on the refresher's strand
+    /// during housekeeping (unit tests), and memory is not trimmed.
+    boost::asio::any_io_executor background;
+    /// How often the background upkeep looks for a due snapshot write and trims memory after
+    /// the cache changed.
+    std::chrono::milliseconds upkeep_interval = std::chrono::seconds(1);
 };
 
 /// The provider cache and everything that feeds or reads it, wired together: InstanceCache,
@@ -107,6 +116,8 @@ class Discovery final : public runtime::Component {
     void housekeeping();
     void restore_pending(const char* why);
     void prune_selector();
+    /// Background upkeep: due snapshot writes and memory trims, on options_.background.
+    boost::asio::awaitable<void> upkeep();
 
     DiscoveryOptions options_;
     plugins::Clock& clock_;
@@ -117,6 +128,9 @@ class Discovery final : public runtime::Component {
     std::unique_ptr<SnapshotWriter> writer_;
     std::unique_ptr<Refresher> refresher_;
     std::unique_ptr<Watcher> watcher_;
+    runtime::TaskGroup upkeep_tasks_;
+    /// The cache's content changed since the last trim (set by the cache listener).
+    std::atomic<bool> memory_dirty_{false};
 
     // Refresher strand only.
     std::optional<DecodedSnapshot> pending_restore_;

@@ -50,14 +50,15 @@ void normalise(LiveResult& result) {
 
 /// Pre-renders every instance (see CachedSet::rendered). Registry text that is not valid UTF-8
 /// is replaced, never thrown about: bad registry input must not fail an answer.
-std::shared_ptr<const std::vector<std::string>> render(const std::vector<plugins::Instance>& list,
-                                                       const std::vector<DataCenterInfo>& centers) {
-    auto out = std::make_shared<std::vector<std::string>>();
+std::shared_ptr<const RenderedInstances> render(const std::vector<plugins::Instance>& list,
+                                                const std::vector<DataCenterInfo>& centers) {
+    auto out = std::make_shared<RenderedInstances>();
     out->reserve(list.size());
     for (std::size_t i = 0; i < list.size(); ++i) {
-        out->push_back(instance_to_json(list[i], centers[i])
-                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        out->append(instance_to_json(list[i], centers[i])
+                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
+    out->shrink_to_fit();
     return out;
 }
 

@@ -18,6 +18,7 @@ LiveResult to_live_result(std::vector<plugins::servicecomb::MicroServiceInstance
         to.version = std::move(from.version);
         to.endpoints = std::move(from.endpoints);
         to.status = from.status.empty() ? "UP" : std::move(from.status);
+        to.properties.reserve(from.properties.size());
         for (auto& [key, value] : from.properties) {
             to.properties.emplace(key, std::move(value));
         }

@@ -13,8 +13,7 @@ SnapshotWriter::SnapshotWriter(const InstanceCache& cache, plugins::Clock& clock
       wall_clock_(wall_clock ? std::move(wall_clock) : WallClock(std::chrono::system_clock::now)) {}
 
 void SnapshotWriter::note_change() {
-    std::lock_guard lock(mutex_);
-    dirty_ = true;
+    dirty_.store(true);
 }
 
 SnapshotWriter::Outcome SnapshotWriter::write_if_due() {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -54,9 +55,11 @@ class SnapshotWriter {
     Options options_;
     ExtraProvider extra_;
     WallClock wall_clock_;
+    /// Set by note_change() without the mutex: a listener on an I/O thread must not wait for a
+    /// write (two fsyncs) in progress on the background thread.
+    std::atomic<bool> dirty_{false};
     mutable std::mutex mutex_;
     // All below guarded by mutex_.
-    bool dirty_ = false;
     std::optional<plugins::Clock::TimePoint> last_attempt_;
     std::string last_error_;
     BeforeRenameHook before_rename_;

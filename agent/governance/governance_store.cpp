@@ -10,6 +10,7 @@
 
 #include "agent/clients/registry_client.hpp"
 #include "agent/runtime/asio_tokens.hpp"
+#include "agent/runtime/background.hpp"
 #include "plugins/api/clock.hpp"
 
 namespace scagent::governance {
@@ -76,7 +77,7 @@ GovernanceStore::GovernanceStore(asio::any_io_executor executor, net::HttpTransp
     }
     file_status_.type = "file";
     file_status_.name = options_.governance_file;
-    publish();
+    publish(/*offload=*/false);
 }
 
 GovernanceStore::~GovernanceStore() = default;
@@ -93,7 +94,7 @@ void GovernanceStore::restore(const std::vector<RawInput>& inputs) {
         dimension.status.state = "restored";
         dimension.status.items = dimension.inputs.size();
     }
-    publish();
+    publish(/*offload=*/false);
 }
 
 void GovernanceStore::start() {
@@ -119,6 +120,8 @@ asio::awaitable<void> GovernanceStore::stop() {
     });
     loops_.cancel();
     co_await loops_.wait();
+    builds_.cancel();
+    co_await builds_.wait();
 }
 
 void GovernanceStore::reload() {
@@ -229,31 +232,72 @@ asio::awaitable<void> GovernanceStore::poll(std::size_t index,
     }
 }
 
-void GovernanceStore::publish() {
+struct GovernanceStore::BuildInputs {
+    std::vector<gov::GovernanceInput> merged;
+    gov::LocalService local;
+    std::vector<RawInput> file_inputs;
     std::vector<std::vector<RawInput>> kie;
+    std::vector<SourceStatus> sources;
+    std::uint64_t generation = 0;
+};
+
+void GovernanceStore::publish(bool offload) {
+    auto inputs = std::make_shared<BuildInputs>();
     for (const auto& dimension : dimensions_) {
-        kie.push_back(dimension.inputs);
+        inputs->kie.push_back(dimension.inputs);
     }
-    auto view = std::make_shared<GovernanceView>();
-    const auto merged = merge_inputs(file_inputs_, kie);
-    gov::LocalService local{options_.identity.service, options_.identity.version};
+    inputs->merged = merge_inputs(file_inputs_, inputs->kie);
+    inputs->local = gov::LocalService{options_.identity.service, options_.identity.version};
     for (const auto& other : options_.other_identities) {
-        local.others.emplace_back(other.service, other.version);
+        inputs->local.others.emplace_back(other.service, other.version);
     }
-    view->snapshot = gov::GovernanceSnapshot::build(merged, std::move(local));
-    view->inputs = file_inputs_;
-    for (const auto& dimension : kie) {
+    inputs->file_inputs = file_inputs_;
+    if (!options_.governance_file.empty()) {
+        inputs->sources.push_back(file_status_);
+    }
+    for (const auto& dimension : dimensions_) {
+        inputs->sources.push_back(dimension.status);
+    }
+    inputs->generation = ++generation_;
+    // Exactly the parameter's type: GCC 12 mis-copies a coroutine parameter initialised from a
+    // converted temporary (shared_ptr<T> -> shared_ptr<const T>) and frees it twice.
+    std::shared_ptr<const BuildInputs> ready = std::move(inputs);
+    if (offload && options_.background) {
+        auto task = build_and_install(ready);
+        builds_.spawn(strand_, std::move(task), "governance.build");  // refused once stopping
+        return;
+    }
+    install(build_view(*ready));
+}
+
+asio::awaitable<void> GovernanceStore::build_and_install(
+    std::shared_ptr<const BuildInputs> inputs) {
+    auto build = [inputs] { return build_view(*inputs); };
+    auto view = co_await runtime::run_in(options_.background, std::move(build));
+    install(std::move(view));  // back on the strand
+}
+
+GovernanceViewPtr GovernanceStore::build_view(const BuildInputs& inputs) {
+    auto view = std::make_shared<GovernanceView>();
+    view->snapshot = gov::GovernanceSnapshot::build(inputs.merged, inputs.local);
+    view->inputs = inputs.file_inputs;
+    for (const auto& dimension : inputs.kie) {
         view->inputs.insert(view->inputs.end(), dimension.begin(), dimension.end());
     }
-    if (!options_.governance_file.empty()) {
-        view->sources.push_back(file_status_);
-    }
-    for (const auto& dimension : dimensions_) {
-        view->sources.push_back(dimension.status);
-    }
-    view->generation = ++generation_;
+    view->sources = inputs.sources;
+    view->generation = inputs.generation;
+    return view;
+}
 
+void GovernanceStore::install(GovernanceViewPtr view) {
+    if (stopped_) {
+        return;  // a build that finished during stop(): nobody reads the view any more
+    }
     const auto previous = view_.load();
+    // Builds run one at a time in order, but a late one must never replace a newer view.
+    if (previous && previous->generation >= view->generation) {
+        return;
+    }
     const auto before = rejected_items(previous.get());
     for (const auto& [item, errors] : rejected_items(view.get())) {
         if (auto it = before.find(item); it == before.end() || it->second != errors) {
@@ -263,10 +307,9 @@ void GovernanceStore::publish() {
     if (metrics_) {
         metrics_->set_items(*view->snapshot);
     }
-    GovernanceViewPtr published = std::move(view);
-    view_.store(published);
+    view_.store(view);
     if (on_change_) {
-        on_change_(published);
+        on_change_(view);
     }
 }
 

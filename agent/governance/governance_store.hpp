@@ -20,6 +20,7 @@
 #include "agent/net/http_transport.hpp"
 #include "agent/runtime/component.hpp"
 #include "agent/runtime/supervisor.hpp"
+#include "agent/runtime/task_group.hpp"
 
 namespace scagent::clients {
 class RegistryClient;
@@ -49,6 +50,10 @@ struct GovernanceStoreOptions {
     std::chrono::milliseconds backoff_max{30000};
     /// Restarts a poll loop that throws; null: a private one (unit tests).
     runtime::Supervisor* supervisor = nullptr;
+    /// Where a change's rules are parsed and the snapshot built (runtime::Background), so a big
+    /// or hostile governance answer does not stall the I/O thread. Null: on the strand, and the
+    /// view is current when apply_list_result/reload_file return (unit tests).
+    boost::asio::any_io_executor background;
 };
 
 /// GovernanceStore: kie long polls per dimension + the local governance file → one immutable
@@ -119,7 +124,14 @@ class GovernanceStore final : public runtime::Component {
 
     boost::asio::awaitable<void> poll(std::size_t index,
                                       runtime::Supervisor::Checkpoint checkpoint);
-    void publish();
+    struct BuildInputs;
+    /// Gathers the current items on the strand and builds the view from them: inline, or on
+    /// options_.background when `offload` and one is set (the view then lands a little later).
+    void publish(bool offload = true);
+    boost::asio::awaitable<void> build_and_install(std::shared_ptr<const BuildInputs> inputs);
+    static GovernanceViewPtr build_view(const BuildInputs& inputs);
+    /// Strand-only: publishes `view` unless a newer one is published already.
+    void install(GovernanceViewPtr view);
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     GovernanceMetrics* metrics_;
@@ -133,6 +145,7 @@ class GovernanceStore final : public runtime::Component {
     std::atomic<bool> stopped_{false};
     std::uint64_t generation_ = 0;
     runtime::SupervisedGroup loops_;
+    runtime::TaskGroup builds_;  ///< offloaded builds in flight
 };
 
 }  // namespace scagent::governance

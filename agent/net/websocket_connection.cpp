@@ -28,7 +28,12 @@ WebSocketConnection::WebSocketConnection(beast::tcp_stream stream,
     websocket::stream_base::timeout timeout{};
     timeout.handshake_timeout = std::chrono::seconds(10);
     timeout.idle_timeout = idle_timeout;
-    timeout.keep_alive_pings = false;
+    // Beast (1.81) only counts what arrives when keep-alive pings are on: without them the idle
+    // timer is never re-armed by traffic and closes the connection `idle_timeout` after it
+    // opened, however busy it is; that dropped every dev-registry watch after 2 minutes. With
+    // them, a peer silent for half the timeout is pinged, and the connection closes only when
+    // nothing (not even the pong) arrives for the other half.
+    timeout.keep_alive_pings = true;
     impl_->ws.set_option(timeout);
     impl_->ws.read_message_max(1024 * 1024);
 }

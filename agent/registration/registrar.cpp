@@ -246,8 +246,14 @@ asio::awaitable<sc::Result<void>> Registrar::register_once(bool service_recreate
         body = instance_body(status);
         service_id = state_.service_id;
     }
+    registering_ = true;
+    struct Done {
+        bool& flag;
+        ~Done() { flag = false; }
+    } done{registering_};  // also when the call throws
     auto registered = co_await client_.register_instance(service_id, body);
-    if (!registered && registered.error().is(codes::kServiceNotExists) && !service_recreated) {
+    if (!registered && registered.error().is(codes::kServiceNotExists) && !service_recreated &&
+        !stopping_) {
         gone_ = Gone::kService;
         co_return co_await register_once(true);
     }
@@ -344,9 +350,17 @@ asio::awaitable<void> Registrar::stop_and_deregister() {
     if (probe_) {
         probe_->stop();
     }
-    // A registry call in flight is abandoned: its answer no longer matters, and at shutdown
-    // it must not hold up the exit.
-    tasks_.cancel();
+    // A registry call in flight is abandoned (its answer no longer matters, and at shutdown it
+    // must not hold up the exit), except a registration: the registry may create the instance
+    // anyway, and an instance nobody deregisters stays UP for consumers until its lease ends.
+    // Its answer (within the request timeout) gives the id to deregister; the loop ends after it,
+    // as stopping_ is set and its sleeps are woken.
+    if (!registering_) {
+        tasks_.cancel();
+    } else {
+        spdlog::info("{}: waiting for the registration in flight before deregistering",
+                     descriptor_.service.name);
+    }
     co_await tasks_.wait();
     const auto state = this->state();
     if (state.registered) {

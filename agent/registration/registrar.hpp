@@ -119,6 +119,9 @@ class Registrar : public std::enable_shared_from_this<Registrar> {
     // Strand-only.
     bool dirty_ = false;
     bool stopping_ = false;
+    /// A register_instance call is in flight: the registry may create the instance whatever
+    /// happens to us, so stopping waits for its answer and deregisters what it created.
+    bool registering_ = false;
     Gone gone_ = Gone::kService;  ///< what (re)registration must recreate
 
     // Written on the strand, read anywhere.

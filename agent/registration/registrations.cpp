@@ -141,7 +141,10 @@ asio::awaitable<ReloadSummary> Registrations::reload(std::vector<config::Service
         }
     }
     for (const auto& registrar : to_stop) {
-        co_await registrar->stop_and_deregister();
+        // On the registrars' strand, as stop() does: the registrar's loop state is strand-only,
+        // and reload() runs on the daemon's strand.
+        auto stopping = registrar->stop_and_deregister();
+        co_await asio::co_spawn(strand_, std::move(stopping), asio::use_awaitable);
         std::lock_guard lock(mutex_);
         registrars_.erase(registrar->descriptor().identity());
         fingerprints_.erase(registrar->descriptor().identity());

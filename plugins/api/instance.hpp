@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "plugins/api/properties.hpp"
+
 namespace scagent::plugins {
 
 /// One provider instance as the discovery cache and load balancers see it. A plain value: the
@@ -24,7 +26,7 @@ struct Instance {
     /// "UP", "DOWN", "STARTING", "TESTING", "OUTOFSERVICE".
     std::string status = "UP";
     /// Instance properties; route-rule tags other than `version` are matched against these.
-    std::map<std::string, std::string, std::less<>> properties;
+    Properties properties;
 
     bool operator==(const Instance&) const = default;
 };

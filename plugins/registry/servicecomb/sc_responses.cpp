@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "plugins/registry/servicecomb/instance_stream.hpp"
 #include "plugins/registry/servicecomb/json_fields.hpp"
 #include "plugins/registry/servicecomb/sc_requests.hpp"
 
@@ -10,17 +11,24 @@ namespace scagent::plugins::servicecomb {
 namespace {
 
 // Parses a 2xx body and hands the object to `extract`; every failure becomes a RegistryError.
+// With a `stream`, instances are decoded during the parse (answers that list instances).
 template <class T, class Extract>
-Result<T> decode_object(const HttpResponse& response, Extract extract) {
+Result<T> decode_object(const HttpResponse& response, Extract extract,
+                        InstanceStream* stream = nullptr) {
     if (!response.ok()) {
         return decode_error_response(response);
     }
-    auto json = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    auto json = stream != nullptr
+                    ? stream->parse(response.body)
+                    : nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
     if (json.is_discarded()) {
         return make_decode_error("response body is not JSON", response);
     }
     if (!json.is_object()) {
         return make_decode_error("response body is not a JSON object", response);
+    }
+    if (stream != nullptr && stream->error()) {
+        return make_decode_error("unexpected response shape: " + *stream->error(), response);
     }
     try {
         return extract(json);
@@ -45,7 +53,7 @@ int status_of_code(std::string_view code) {
     return ec == std::errc() && end == code.data() + code.size() ? value / 1000 : 0;
 }
 
-BatchFindGroup read_group(const nlohmann::json& json) {
+BatchFindGroup read_group(const nlohmann::json& json, InstanceStream& stream) {
     BatchFindGroup group;
     if (json.is_null()) {
         return group;
@@ -57,7 +65,7 @@ BatchFindGroup read_group(const nlohmann::json& json) {
             BatchFindGroup::Updated updated;
             json_fields::read_int(item, "index", updated.index);
             json_fields::read(item, "rev", updated.revision);
-            json_fields::read(item, "instances", updated.instances);
+            updated.instances = stream.take(item, "instances");
             group.updated.push_back(std::move(updated));
         }
     }
@@ -122,19 +130,27 @@ Result<FindResult> decode_find_instances(const HttpResponse& response) {
     if (response.ok() && response.body.empty()) {
         return result;
     }
-    return decode_object<FindResult>(response, [&](const nlohmann::json& json) {
-        json_fields::read(json, "instances", result.instances);
-        return std::move(result);
-    });
+    InstanceStream stream;
+    return decode_object<FindResult>(
+        response,
+        [&](const nlohmann::json& json) {
+            result.instances = stream.take(json, "instances");
+            return std::move(result);
+        },
+        &stream);
 }
 
 Result<BatchFindResult> decode_batch_find(const HttpResponse& response) {
-    return decode_object<BatchFindResult>(response, [](const nlohmann::json& json) {
-        BatchFindResult result;
-        result.services = read_group(json.value("services", nlohmann::json()));
-        result.instances = read_group(json.value("instances", nlohmann::json()));
-        return result;
-    });
+    InstanceStream stream;
+    return decode_object<BatchFindResult>(
+        response,
+        [&](const nlohmann::json& json) {
+            BatchFindResult result;
+            result.services = read_group(json.value("services", nlohmann::json()), stream);
+            result.instances = read_group(json.value("instances", nlohmann::json()), stream);
+            return result;
+        },
+        &stream);
 }
 
 Result<std::vector<MicroServiceInstance>> decode_instances(const HttpResponse& response) {

@@ -8,6 +8,7 @@
 #include "agent/dev_registry/kie_store.hpp"
 #include "tests/integration/proxy/proxy_fixture.hpp"
 #include "tests/support/fault_proxy.hpp"
+#include "tests/support/log_capture.hpp"
 #include "tests/support/wait.hpp"
 
 namespace scagent::test {
@@ -43,6 +44,25 @@ class ChaosTest : public ProxyTest {
         return states;
     }
 };
+
+// Stopped while its registration is in flight (the registry has created the instance, the answer
+// is on its way through a slow link): the agent waits for that answer and deregisters what it
+// created, so no instance is left UP for consumers until its lease runs out. Before, the call was
+// abandoned and the instance stayed behind.
+TEST_F(ChaosTest, StoppedWhileItsRegistrationIsInFlightTheAgentLeavesNoInstanceBehind) {
+    FaultProxy slow_registry(registry.port());
+    slow_registry.set_fault(Fault{Kind::kDelay, std::chrono::milliseconds(1000)});
+    LogCapture log;
+    auto agent = start("http://127.0.0.1:" + std::to_string(slow_registry.port()), "");
+    ASSERT_TRUE(wait_until([&] { return !registry.instances("cart").empty(); },
+                           "the registry created the instance"));
+    // The answer is still a second away: the stop lands while the call is in flight.
+    EXPECT_EQ(agent->stop(), 0);
+    EXPECT_TRUE(log.contains("cart: waiting for the registration in flight"))
+        << "the stop did not land during the registration: the test proved nothing";
+    EXPECT_TRUE(registry.instances("cart").empty())
+        << "left behind: " << registry.instances("cart").dump();
+}
 
 TEST_F(ChaosTest, AConfigCenterThatResetsKeepsTheLastRulesInForce) {
     auto provider = Upstream::named("orders-a");
@@ -131,7 +151,7 @@ TEST_F(ChaosTest, ALateProviderGets504AndACutAnswerEndsTheClientsConnection) {
     auto proxy = agent->proxy();
     ASSERT_EQ(proxy.get("/orders/x").body.size(), 10U * 1024);
 
-    faulty.set_fault(Fault{Kind::kDelay, std::chrono::milliseconds(1000)});
+    faulty.set_fault(Fault{Kind::kDelay, std::chrono::milliseconds(500)});
     faulty.cut_all();
     const auto late = proxy.get("/orders/x");
     EXPECT_EQ(late.status, 504) << late.body;

@@ -40,9 +40,14 @@ class Upstream {
             return reply;
         });
     }
-    ~Upstream() {
-        boost::asio::post(ioc_, [this] { server_.stop(); });
-        thread_.join();
+    ~Upstream() { kill(); }
+    /// Stops serving (open connections are cut) and joins the server's thread, so requests() is
+    /// final from then on. Idempotent.
+    void kill() {
+        if (thread_.joinable()) {
+            boost::asio::post(ioc_, [this] { server_.stop(); });
+            thread_.join();
+        }
     }
 
     std::uint16_t port() const { return server_.port(); }

@@ -463,9 +463,11 @@ TEST_F(ProxyTest, AProviderKilledUnderLoadCostsAtMostTheCallsInFlightOnIt) {
     }
     // Kill once a sixth of the load is through (counted, not timed).
     third_through.get_future().wait();
-    const int victim_served = victim->requests();
     const int survivor_before_kill = survivor->requests();
-    victim.reset();
+    victim->kill();
+    // Read after the kill: every call the victim answered is in it (read before, one answered
+    // between the read and the kill would be counted nowhere).
+    const int victim_served = victim->requests();
     {
         std::lock_guard lock(killed_mutex);
         killed = true;

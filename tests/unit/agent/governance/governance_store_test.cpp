@@ -112,6 +112,30 @@ TEST_F(GovernanceStoreTest, StartsEmptyAndPendingWithANonNullSnapshot) {
     EXPECT_EQ(source(*store, "app").state, "pending");
 }
 
+// With a background executor (the daemon's), a change's rules are parsed and the snapshot built
+// there, not on the store's strand (an I/O thread), and the views land in the order of the
+// changes.
+TEST_F(GovernanceStoreTest, WithABackgroundExecutorRulesAreBuiltOffTheStrandAndLandInOrder) {
+    boost::asio::io_context background;
+    auto o = options();
+    o.background = background.get_executor();
+    GovernanceStore store(ioc_.get_executor(), transport_, &metrics_, o);
+    const auto before = store.view();
+    ASSERT_TRUE(
+        store.apply_list_result(0, listed({kv("servicecomb.retry.r", "maxAttempts: 1")}, 7)));
+    ASSERT_TRUE(
+        store.apply_list_result(1, listed({kv("servicecomb.retry.r", "maxAttempts: 3")}, 8)));
+
+    ioc_.poll();  // the strand hands both builds over...
+    EXPECT_EQ(store.view(), before) << "a build ran on the strand";
+    background.poll();  // ...they run here...
+    EXPECT_EQ(store.view(), before) << "installing is the strand's job";
+    ioc_.poll();  // ...and land back on the strand, the later change last.
+    ASSERT_EQ(store.snapshot()->retries().size(), 1u);
+    EXPECT_EQ(store.snapshot()->retries()[0]->max_attempts, 3);
+    EXPECT_EQ(store.view()->generation, before->generation + 2);
+}
+
 TEST_F(GovernanceStoreTest, LaterDimensionOverridesEarlierOnTheSameKey) {
     auto store = make();
     ASSERT_TRUE(

@@ -7,7 +7,7 @@ namespace scagent::plugins::discovery {
 namespace {
 
 Instance make(std::string id, std::string version, std::string status = "UP",
-              std::map<std::string, std::string, std::less<>> properties = {}) {
+              Properties properties = {}) {
     Instance instance;
     instance.instance_id = std::move(id);
     instance.version = std::move(version);
