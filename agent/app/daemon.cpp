@@ -53,6 +53,7 @@ struct Daemon::Impl {
     bool build();
     bool start_components();
     asio::awaitable<void> stop_components();
+    asio::awaitable<void> stop_after_failed_start();
     asio::awaitable<void> pause(std::chrono::milliseconds duration);
     asio::awaitable<void> shutdown();
     asio::awaitable<void> announce_ready();
@@ -138,6 +139,18 @@ asio::awaitable<void> Daemon::Impl::stop_components() {
 asio::awaitable<void> Daemon::Impl::pause(std::chrono::milliseconds duration) {
     asio::steady_timer timer(strand, duration);
     co_await (timer.async_wait(kNoThrow) || hurry.async_wait(kNoThrow));
+}
+
+// What did start stops again, in reverse, and whatever shares the io_context with the daemon
+// (`sc-agent dev`'s embedded registry) is told so through on_stopped: otherwise it would keep
+// run() going, and a port already in use would leave a registry running without an agent.
+asio::awaitable<void> Daemon::Impl::stop_after_failed_start() {
+    co_await stop_components();
+    if (options.on_stopped) {
+        options.on_stopped();
+    }
+    components->registry_http->close_idle();
+    components->probe_http->close_idle();
 }
 
 asio::awaitable<void> Daemon::Impl::shutdown() {
@@ -316,7 +329,7 @@ int Daemon::run() {
     } else {
         // What did start stops again, in reverse; then run() ends for want of work.
         code = kExitFatal;
-        d.tasks.spawn(d.strand, d.stop_components(), "stop after a failed start");
+        d.tasks.spawn(d.strand, d.stop_after_failed_start(), "stop after a failed start");
     }
 
     std::vector<std::thread> workers;

@@ -1,5 +1,11 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 
 #include "tests/support/process.hpp"
@@ -64,6 +70,53 @@ TEST(Cli, DevRefusesARegistryAddressOffLoopback) {
     const auto result = run_command_line(agent("dev --config " + config));
     EXPECT_EQ(result.exit_code, 78) << result.output;
     EXPECT_NE(result.output.find("loopback only"), std::string::npos) << result.output;
+}
+
+// A taken port is a start failure of the agent: `dev` must exit with it, not keep its embedded
+// registry running without an agent (it did: the registry kept the io_context busy).
+TEST(Cli, DevExitsWhenTheAgentCannotStartInsteadOfServingTheRegistryAlone) {
+    // A listening socket on a port the kernel picks; closed by the caller.
+    const auto listening = [](int& fd) {
+        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof(address);
+        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+            ::listen(fd, 1) != 0 ||
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+            throw std::runtime_error("cannot listen on 127.0.0.1:0");
+        }
+        return std::to_string(ntohs(address.sin_port));
+    };
+    int busy = -1;
+    int registry = -1;
+    int kie = -1;
+    const auto busy_port = listening(busy);
+    // The registry's and kie's ports: picked free, then released for `dev` to bind.
+    const auto registry_port = listening(registry);
+    const auto kie_port = listening(kie);
+    ::close(registry);
+    ::close(kie);
+
+    test::TempDir dir;
+    const auto config = dir.write("agent.yaml",
+                                  "services: []\n"
+                                  "registry: {addresses: [http://127.0.0.1:" +
+                                      registry_port +
+                                      "]}\n"
+                                      "config_center: {addresses: [http://127.0.0.1:" +
+                                      kie_port +
+                                      "]}\n"
+                                      "listen: {proxy: 127.0.0.1:" +
+                                      busy_port +
+                                      ", api: 127.0.0.1:0}\n"
+                                      "cache: {snapshot_path: \"\"}\n");
+    // `timeout` turns the old hang into exit 124 instead of the suite's 300 s limit.
+    const auto result = run_command_line("timeout 60 " + agent("dev --config " + config));
+    ::close(busy);
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("Address already in use"), std::string::npos) << result.output;
 }
 
 TEST(Cli, UsageErrorsExit64) {
