@@ -98,10 +98,12 @@ void GovernanceStore::restore(const std::vector<RawInput>& inputs) {
 }
 
 void GovernanceStore::start() {
+    // The file's rules are in force before start() returns, so before the proxy (started after
+    // this component) takes its first call. Nothing runs on the strand yet: no loop is spawned.
+    if (!options_.governance_file.empty()) {
+        reload_file(/*offload=*/false);
+    }
     asio::post(strand_, [this] {
-        if (!options_.governance_file.empty()) {
-            reload_file();
-        }
         for (std::size_t i = 0; i < dimensions_.size(); ++i) {
             loops_.spawn(strand_, "governance.kie " + dimensions_[i].spec.name,
                          [this, i](runtime::Supervisor::Checkpoint checkpoint) {
@@ -132,7 +134,7 @@ void GovernanceStore::reload() {
     });
 }
 
-void GovernanceStore::reload_file() {
+void GovernanceStore::reload_file(bool offload) {
     auto read = read_governance_file(options_.governance_file);
     if (!read.error.empty()) {
         spdlog::error("governance: {}; keeping the last good items of that file", read.error);
@@ -144,7 +146,7 @@ void GovernanceStore::reload_file() {
         file_inputs_ = std::move(read.inputs);
     }
     file_status_.items = file_inputs_.size();
-    publish();
+    publish(offload);
 }
 
 bool GovernanceStore::apply_list_result(std::size_t index,

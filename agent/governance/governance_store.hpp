@@ -81,7 +81,8 @@ class GovernanceStore final : public runtime::Component {
     GovernanceStore& operator=(const GovernanceStore&) = delete;
 
     std::string_view name() const noexcept override { return "governance"; }
-    /// Reads the governance file, publishes, then starts one long poll per kie dimension.
+    /// Reads the governance file and publishes its rules before returning, then starts one long
+    /// poll per kie dimension.
     void start() override;
     /// Stops polling: a long poll in flight is cancelled; returns once every poll has ended.
     boost::asio::awaitable<void> stop() override;
@@ -109,8 +110,9 @@ class GovernanceStore final : public runtime::Component {
     bool apply_list_result(
         std::size_t index,
         const plugins::servicecomb::Result<plugins::servicecomb::KieListResult>& result);
-    /// Reads the governance file and publishes. Strand-only (reload() posts it).
-    void reload_file();
+    /// Reads the governance file and publishes (built on the background executor unless
+    /// `offload` is false). Strand-only (reload() posts it).
+    void reload_file(bool offload = true);
     std::size_t dimension_count() const noexcept { return dimensions_.size(); }
 
   private:
