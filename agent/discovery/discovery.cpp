@@ -267,4 +267,12 @@ asio::awaitable<InstanceCache::Lookup> Discovery::lookup(asio::any_io_executor e
     co_return found;
 }
 
+std::optional<InstanceCache::Lookup> Discovery::lookup_cached(const CacheKey& key) const noexcept {
+    auto found = cache_.get(key);
+    if (found.state != InstanceCache::State::kReady) {
+        return std::nullopt;
+    }
+    return found;
+}
+
 }  // namespace scagent::discovery

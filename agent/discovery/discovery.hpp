@@ -92,6 +92,9 @@ class Discovery final : public runtime::Component {
     /// for its first refresh. Runs on `executor` (the request's).
     boost::asio::awaitable<InstanceCache::Lookup> lookup(boost::asio::any_io_executor executor,
                                                          CacheKey key);
+    /// lookup() without waiting, for the request path: the answer when `key` is cached
+    /// (kReady), else nullopt and the caller goes through lookup().
+    std::optional<InstanceCache::Lookup> lookup_cached(const CacheKey& key) const noexcept;
 
     InstanceCache& cache() noexcept { return cache_; }
     ChangeWaiters& waiters() noexcept { return waiters_; }

@@ -40,7 +40,7 @@ Watcher::Watcher(asio::any_io_executor strand, clients::RegistryClient& client,
       options_(std::move(options)),
       loops_(options_.supervisor),
       timer_(strand) {
-    tls_ = std::make_unique<asio::ssl::context>(net::make_client_tls_context(options_.tls));
+    tls_ = std::make_unique<net::LazyTlsContext>(options_.tls);
 }
 
 Watcher::~Watcher() = default;
@@ -123,7 +123,7 @@ asio::awaitable<std::string> Watcher::session(std::string address, std::string c
     const auto deadline = std::chrono::steady_clock::now() + options_.handshake_timeout;
     std::string reason;
     if (origin.tls) {
-        auto stream = co_await net::connect_tls(origin, *tls_, options_.tls.verify, deadline);
+        auto stream = co_await net::connect_tls(origin, tls_->get(), options_.tls.verify, deadline);
         reason = co_await talk(std::move(stream), origin, target, std::move(*headers));
     } else {
         auto stream = co_await net::connect_plain(origin, deadline);

@@ -90,7 +90,7 @@ class Watcher {
     EventHandler on_event_;
     std::function<void()> on_connected_;
     WatcherOptions options_;
-    std::unique_ptr<boost::asio::ssl::context> tls_;
+    std::unique_ptr<net::LazyTlsContext> tls_;
     std::atomic<bool> connected_{false};
     std::atomic<std::uint64_t> connects_{0};
     std::atomic<std::uint64_t> pings_{0};

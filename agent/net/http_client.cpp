@@ -63,14 +63,14 @@ struct Connection {
 
 struct HttpClient::Impl {
     HttpClientOptions options;
-    ssl::context tls_context;
+    LazyTlsContext tls_context;
 
     mutable std::mutex mutex;
     std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
     std::uint64_t opened = 0;
 
     explicit Impl(HttpClientOptions opts)
-        : options(std::move(opts)), tls_context(make_client_tls_context(options.tls)) {}
+        : options(std::move(opts)), tls_context(options.tls) {}
 
     std::unique_ptr<Connection> take_idle(const std::string& key) {
         std::lock_guard lock(mutex);
@@ -108,7 +108,7 @@ struct HttpClient::Impl {
                                                                           Deadline deadline) {
         auto connection = std::make_unique<Connection>();
         if (origin.tls) {
-            auto stream = co_await connect_tls(origin, tls_context, options.tls.verify, deadline);
+            auto stream = co_await connect_tls(origin, tls_context.get(), options.tls.verify, deadline);
             if (!stream) {
                 co_return stream.error();
             }

@@ -46,4 +46,17 @@ ssl::context make_client_tls_context(const TlsOptions& options) {
     return context;
 }
 
+LazyTlsContext::LazyTlsContext(TlsOptions options) : options_(std::move(options)) {
+    if (!options_.ca_file.empty() || !options_.cert_file.empty()) {
+        get();  // files to load: their errors belong to startup
+    }
+}
+
+ssl::context& LazyTlsContext::get() {
+    std::call_once(once_, [this] {
+        context_ = std::make_unique<ssl::context>(make_client_tls_context(options_));
+    });
+    return *context_;
+}
+
 }  // namespace scagent::net

@@ -13,7 +13,9 @@
 #include "agent/proxy/forward_headers.hpp"
 #include "agent/proxy/message_head.hpp"
 #include "agent/proxy/proxy_error.hpp"
+#include "agent/proxy/read_head.hpp"
 #include "agent/proxy/request_body.hpp"
+#include "agent/proxy/write_now.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::proxy {
@@ -23,6 +25,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using runtime::kNoThrow;
+
+/// A body up to this size is copied behind the answer's head so both go out in one buffer.
+constexpr std::size_t kJoinedBody = 4 * 1024;
 
 /// An answer head above this is refused (as Beast's default 8 KiB would too, but later).
 constexpr std::uint32_t kMaxAnswerHeader = 64 * 1024;
@@ -153,6 +158,7 @@ asio::awaitable<bool> finish_call(const ProxyShared& shared, LoopState& loop, Cl
 asio::awaitable<bool> write_error(beast::tcp_stream& client, const ProxyError& error,
                                   unsigned version, bool keep_alive) {
     auto response = error_response(error, version, keep_alive);
+    client.expires_after(std::chrono::seconds(10));  // a client that does not read is let go
     auto [ec, n] = co_await http::async_write(client, response, kNoThrow);
     co_return !ec;
 }
@@ -168,8 +174,12 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
     const bool head_request = request.method() == http::verb::head;
     const auto try_timeout = target.try_timeout;
 
-    auto acquired = co_await loop.pool.acquire(std::move(target.host), target.port,
-                                               target.connections, target.fresh_connection);
+    Acquired acquired;
+    acquired.connection = loop.pool.take_idle(target.host, target.port, target.fresh_connection);
+    if (!acquired.connection) {
+        acquired = co_await loop.pool.acquire(std::move(target.host), target.port,
+                                              target.connections, target.fresh_connection);
+    }
     if (acquired.at_capacity) {
         result = {Ended::kAtCapacity, 0, false, "at capacity"};
         co_return attempt;
@@ -196,7 +206,14 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
     append_request_head(request, head);
     const std::array<asio::const_buffer, 2> message{asio::buffer(head),
                                                     asio::buffer(call.buffered_body)};
-    auto [write_ec, written] = co_await asio::async_write(connection->stream, message, kNoThrow);
+    const auto message_size = head.size() + call.buffered_body.size();
+    const auto sent = call.buffered_body.empty()
+                          ? write_now(connection->stream.socket(), asio::buffer(head))
+                          : write_now(connection->stream.socket(), message);
+    boost::system::error_code write_ec;
+    if (sent < message_size) {
+        write_ec = co_await write_rest(connection->stream, message, sent);
+    }
     if (!write_ec && streamed != nullptr) {
         const auto idle = shared.options.client_idle_timeout;
         const auto passed =
@@ -226,21 +243,20 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
     // Interim answers (100 Continue, 103 Early Hints) are read past: the client gets the
     // final one.
     do {
-        parser.emplace();
+        parser.emplace(client.buffers.answer_fields,
+                       shared.access_log != nullptr && client.inbound == nullptr);
         parser->body_limit(boost::none);
         parser->header_limit(kMaxAnswerHeader);
         parser->skip(head_request);
-        auto [ec, read] = co_await http::async_read_header(connection->stream, connection->buffer,
-                                                           *parser, kNoThrow);
-        read_ec = ec;
-    } while (!read_ec && parser->get().result_int() / 100 == 1 &&
-             parser->get().result_int() != 101);
+        // Bounded by the try's deadline (or by nothing, as the policy says), not by the stream.
+        read_ec = co_await read_head(connection->stream.socket(), connection->buffer, *parser);
+    } while (!read_ec && parser->status() / 100 == 1 && parser->status() != 101);
     if (read_ec && timed_out(read_ec)) {
         result = {Ended::kTimedOut, 0, false, "timeout"};
     } else if (read_ec) {
         result = {Ended::kNoAnswer, 0, connection->reused && !parser->got_some(), "reset"};
     } else {
-        result = {Ended::kAnswered, parser->get().result_int(), false, {}};
+        result = {Ended::kAnswered, parser->status(), false, {}};
     }
     co_return attempt;
 }
@@ -252,51 +268,67 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Answer
                                             ClientSide& client, std::string_view instance_id,
                                             const ProxyShared& shared, unsigned version,
                                             bool keep_alive, bool head_request) {
-    AttemptResult result{Ended::kAnswered, parser.get().result_int(), false, {}};
-    auto& message = parser.get();
+    AttemptResult result{Ended::kAnswered, parser.status(), false, {}};
+    parser.eager(true);  // past the head: parse all the body bytes at hand in one go
     const auto content_length = parser.content_length();
-    remove_hop_by_hop(message.base());
-    message.erase("X-Sc-Agent-Error");  // only the agent's own answers carry it
-    if (shared.access_log && !instance_id.empty()) {
-        message.set("X-Sc-Instance", instance_id);
-    }
     const bool bodiless =
         head_request || result.status / 100 == 1 || result.status == 204 || result.status == 304;
     bool chunked = false;
-    if (content_length) {
-        message.content_length(*content_length);
-    } else if (!bodiless && version >= 11) {
+    if (!content_length && !bodiless && version >= 11) {
         // Close-delimited or chunked upstream: chunked toward the client keeps its connection.
-        message.chunked(true);
         chunked = true;
-    } else if (!bodiless) {
+    } else if (!content_length && !bodiless) {
         // An HTTP/1.0 client knows no chunks: the close marks the end.
         result.close_client = true;
     }
-    message.version(version);  // the client's, whatever the provider spoke
-    message.keep_alive(keep_alive && !result.close_client);
+    const bool client_keep_alive = keep_alive && !result.close_client;
 
+    // The head: the client's version (whatever the provider spoke), the provider's status and
+    // fields as the parser kept them, then the proxy's own framing.
     auto& head = client.buffers.head;
     auto& chunk = client.buffers.body;
     head.clear();
-    append_response_head(message.base(), head);
+    append_status_line(version, result.status, parser.reason(), head);
+    head.append(parser.field_lines());
+    if (shared.access_log && !instance_id.empty()) {
+        head.append("X-Sc-Instance: ").append(instance_id).append("\r\n");
+    }
+    if (content_length) {
+        append_content_length(*content_length, head);
+    } else if (chunked) {
+        head.append("Transfer-Encoding: chunked\r\n");
+    }
+    if (version >= 11 && !client_keep_alive) {
+        head.append("Connection: close\r\n");
+    } else if (version < 11 && client_keep_alive) {
+        head.append("Connection: keep-alive\r\n");
+    }
+    head.append("\r\n");
     const std::size_t head_size = head.size();
     static constexpr std::string_view kCrlf = "\r\n";
     static constexpr std::string_view kLastChunk = "0\r\n\r\n";
-    auto& body = message.body();
     bool head_sent = false;
     bool last_chunk_sent = !chunked;
     do {
         std::size_t got = 0;
         if (!parser.is_done()) {
-            body.data = chunk.data();
-            body.size = chunk.size();
-            upstream.stream.expires_after(shared.options.client_idle_timeout);
-            // Whatever arrived goes on at once (server-sent events, long polls): no waiting
-            // for a full chunk.
-            auto [ec, n] =
-                co_await http::async_read_some(upstream.stream, upstream.buffer, parser, kNoThrow);
-            if (ec == http::error::need_buffer) {
+            parser.body_window(chunk.data(), chunk.size());
+            beast::error_code ec;
+            if (upstream.buffer.size() > 0) {
+                // Body bytes that came with the head (a small answer: all of it) are parsed
+                // here, without an asynchronous read that would find them in the buffer anyway.
+                upstream.buffer.consume(parser.put(upstream.buffer.data(), ec));
+            }
+            if ((!ec || ec == http::error::need_more) && parser.body_room() == chunk.size() &&
+                !parser.is_done()) {
+                upstream.stream.expires_after(shared.options.client_idle_timeout);
+                // Whatever arrived goes on at once (server-sent events, long polls): no
+                // waiting for a full chunk.
+                auto [read_ec, n] = co_await http::async_read_some(upstream.stream, upstream.buffer,
+                                                                   parser, kNoThrow);
+                ec = read_ec;
+            }
+            if (ec == http::error::need_buffer || ec == http::error::need_more) {
                 ec = {};
             }
             if (ec) {
@@ -304,7 +336,7 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Answer
                 result.reason = "reset";
                 co_return result;
             }
-            got = chunk.size() - body.size;
+            got = chunk.size() - parser.body_room();
         }
         // head | chunk size line | bytes | CRLF | last chunk
         std::array<asio::const_buffer, 5> out;
@@ -312,6 +344,11 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Answer
         head.resize(head_size);
         if (chunked && got > 0) {
             append_chunk_size(got, head);
+        }
+        if (!head_sent && !chunked && got > 0 && got <= kJoinedBody) {
+            // A small answer goes out as one buffer: one plain send() instead of a sendmsg().
+            head.append(chunk.data(), got);
+            got = 0;
         }
         const std::string_view prefix = std::string_view(head).substr(head_sent ? head_size : 0);
         if (!prefix.empty()) {
@@ -330,9 +367,14 @@ asio::awaitable<AttemptResult> relay_answer(UpstreamConnection& upstream, Answer
         if (parts == 0) {
             continue;  // only framing arrived (a chunk header): nothing to pass on yet
         }
-        client.stream.expires_after(shared.options.client_idle_timeout);
-        auto [ec, n] = co_await asio::async_write(
-            client.stream, std::span<const asio::const_buffer>(out.data(), parts), kNoThrow);
+        const std::span<const asio::const_buffer> message(out.data(), parts);
+        const auto sent = parts == 1 ? write_now(client.stream.socket(), out[0])
+                                     : write_now(client.stream.socket(), message);
+        boost::system::error_code ec;
+        if (sent < asio::buffer_size(message)) {
+            client.stream.expires_after(shared.options.client_idle_timeout);
+            ec = co_await write_rest(client.stream, message, sent);
+        }
         if (ec) {
             result.ended = Ended::kClientGone;
             result.reason = "client";

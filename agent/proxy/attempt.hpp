@@ -11,14 +11,13 @@
 #include <string_view>
 
 #include "agent/proxy/access_log.hpp"
+#include "agent/proxy/answer_parser.hpp"
 #include "agent/proxy/forwarder.hpp"
 #include "plugins/api/request_view.hpp"
 #include "plugins/governance/common.hpp"
 #include "plugins/governance/snapshot.hpp"
 
 namespace scagent::proxy {
-
-using AnswerParser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
 
 /// How one attempt on one instance ended.
 enum class Ended {

@@ -1,7 +1,9 @@
 #include "agent/proxy/forward_headers.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -22,38 +24,38 @@ constexpr std::array<http::field, 9> kHopByHop{
     http::field::upgrade,
 };
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 }  // namespace
+
+bool is_hop_by_hop(http::field name) noexcept {
+    return name != http::field::unknown &&
+           std::find(kHopByHop.begin(), kHopByHop.end(), name) != kHopByHop.end();
+}
 
 void remove_hop_by_hop(http::fields& fields) {
     // Fields named in Connection are hop-by-hop too (collected first: erasing invalidates).
     std::vector<std::string> named;
     for (auto it = fields.find(http::field::connection);
          it != fields.end() && it->name() == http::field::connection; ++it) {
-        std::string_view list = it->value();
-        while (!list.empty()) {
-            const auto comma = list.find(',');
-            const auto token = trim(list.substr(0, comma));
-            if (!token.empty()) {
+        for_each_list_item(it->value(), [&](std::string_view token) {
+            // "keep-alive" (the usual token) and "close" are erased below or name no field:
+            // leaving them out keeps the common call free of allocations.
+            if (!boost::beast::iequals(token, "keep-alive") &&
+                !boost::beast::iequals(token, "close")) {
                 named.emplace_back(token);
             }
-            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        }
+        });
     }
     for (const auto& name : named) {
         fields.erase(name);
     }
-    for (const auto field : kHopByHop) {
-        fields.erase(field);
+    // One pass over the fields (a message has few, and usually one hop-by-hop field at most)
+    // rather than a lookup per hop-by-hop name.
+    for (auto it = fields.begin(); it != fields.end();) {
+        if (is_hop_by_hop(it->name())) {
+            it = fields.erase(it);
+        } else {
+            ++it;
+        }
     }
 }
 
@@ -96,20 +98,24 @@ void prepare_upstream_headers(http::fields& fields, std::string_view caller,
     fields.erase("X-Sc-App");
     fields.erase("X-Sc-Consumer");
 
+    // Values are built in one buffer per thread, reused: set() copies them into the fields.
+    thread_local std::string value;
     const auto context = fields.find("x-cse-context");
-    if (context != fields.end() || !caller.empty()) {
-        const std::string current =
-            context == fields.end() ? std::string() : std::string(context->value());
-        fields.set("x-cse-context", merge_cse_context(current, caller));
+    if (context == fields.end() && !caller.empty()) {
+        // The usual case, without a JSON round trip (see merge_cse_context).
+        value.assign(R"({"x-cse-src-microservice":")").append(caller).append(R"("})");
+        fields.insert("x-cse-context", value);
+    } else if (context != fields.end()) {
+        value.assign(context->value());
+        fields.set("x-cse-context", merge_cse_context(value, caller));
     }
 
     const auto forwarded = fields.find("X-Forwarded-For");
     if (forwarded == fields.end()) {
-        fields.set("X-Forwarded-For", client_address);
+        fields.insert("X-Forwarded-For", client_address);
     } else {
-        std::string chain(forwarded->value());
-        chain.append(", ").append(client_address);
-        fields.set("X-Forwarded-For", chain);
+        value.assign(forwarded->value()).append(", ").append(client_address);
+        fields.set("X-Forwarded-For", value);
     }
 }
 

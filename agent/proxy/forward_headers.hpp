@@ -13,6 +13,29 @@ namespace scagent::proxy {
 /// is set again by whoever writes the message on.
 void remove_hop_by_hop(boost::beast::http::fields& fields);
 
+/// Whether `name` is one of the hop-by-hop fields remove_hop_by_hop() always removes.
+bool is_hop_by_hop(boost::beast::http::field name) noexcept;
+
+/// Calls `visit` with each non-empty entry of a comma-separated field value (such as
+/// Connection's), without surrounding spaces or tabs.
+template <class Visit>
+void for_each_list_item(std::string_view list, Visit&& visit) {
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        auto item = list.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
+            item.remove_prefix(1);
+        }
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
+            item.remove_suffix(1);
+        }
+        if (!item.empty()) {
+            visit(item);
+        }
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    }
+}
+
 /// Prepares the headers of a call for the provider:
 /// - hop-by-hop headers and the agent's own request headers (X-Sc-App, X-Sc-Consumer) go;
 /// - `x-cse-context` (a JSON object of string values that ServiceComb passes along a call chain)

@@ -8,7 +8,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/container/small_vector.hpp>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <span>
@@ -142,7 +144,13 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
 
     auto executor = co_await asio::this_coro::executor;
     discovery::CacheKey key{target.app, target.service, target.environment};
-    const auto lookup = co_await shared.discovery.lookup(executor, key);
+    // A cached service (every call but a service's first) is answered without a coroutine.
+    discovery::InstanceCache::Lookup lookup;
+    if (auto cached = shared.discovery.lookup_cached(key)) {
+        lookup = std::move(*cached);
+    } else {
+        lookup = co_await shared.discovery.lookup(executor, key);
+    }
     std::optional<ProxyError> failure;
     if (lookup.state == discovery::InstanceCache::State::kOverLimit) {
         failure = ProxyError{503, "TOO_MANY_SERVICES",
@@ -155,7 +163,9 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     } else if (!lookup.set->service_found) {
         failure = no_instance(target.service, key.to_string() + " is not in the registry");
     }
-    std::vector<const plugins::Instance*> candidates;
+    // Kept on the stack for the usual handful of instances: no allocation per call.
+    using Candidates = boost::container::small_vector<const plugins::Instance*, 16>;
+    Candidates candidates;
     if (!failure) {
         for (const auto& instance : lookup.set->set->instances) {
             if (instance.status == "UP" && instance.port != 0) {
@@ -208,7 +218,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     CallAccounting accounting(shared.budget, *meters.active);
     // Only a body the proxy still holds can be sent again.
     const bool may_repeat = idempotent(method) && streamed == nullptr;
-    std::vector<const plugins::Instance*> remaining = candidates;
+    Candidates remaining = candidates;
     const plugins::Instance* previous = nullptr;
     bool stay_on_previous = false;
     bool fresh_connection_retry_used = false;
@@ -227,7 +237,10 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
             const std::array<const plugins::Instance*, 1> only{previous};
             chosen = shared.selector.select_in(snapshot.get(), only, view);
         } else {
-            chosen = shared.selector.select_in(snapshot.get(), remaining, view);
+            chosen = shared.selector.select_in(
+                snapshot.get(),
+                std::span<const plugins::Instance* const>(remaining.data(), remaining.size()),
+                view);
         }
         if (chosen == nullptr) {
             if (attempts == 0) {
@@ -355,7 +368,8 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         previous = chosen;
         stay_on_previous = same;
         if (!same) {
-            std::erase(remaining, chosen);
+            remaining.erase(std::remove(remaining.begin(), remaining.end(), chosen),
+                            remaining.end());
         }
         if (why.empty()) {
             why = "retried";

@@ -81,7 +81,8 @@ struct CallBuffers {
     /// Body bytes relayed per read/write step.
     static constexpr std::size_t kRelayChunk = 16 * 1024;
 
-    std::string head;  ///< the head being written (upstream request, then client answer)
+    std::string head;           ///< the head being written (upstream request, then client answer)
+    std::string answer_fields;  ///< the provider's answer fields kept for the client
     std::array<char, kRelayChunk> body;  // NOLINT: filled before use
 };
 

@@ -12,8 +12,10 @@
 
 #include <system_error>
 
+#include "agent/proxy/idle_deadline.hpp"
 #include "agent/proxy/inbound.hpp"
 #include "agent/proxy/proxy_error.hpp"
+#include "agent/proxy/read_head.hpp"
 #include "agent/proxy/request_body.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 
@@ -196,6 +198,7 @@ asio::awaitable<void> ProxyLoop::accept_loop(Listener& listener) {
             co_return;
         }
         socket.set_option(tcp::no_delay(true), ec);
+        socket.non_blocking(true, ec);  // for write_now(): never block the loop
         ++listener.open;
         tasks_.spawn(ioc_.get_executor(), serve(std::move(socket), listener), "proxy call");
     }
@@ -234,12 +237,13 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, Listener& listener) {
     } forget{*this, id};
 
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    IdleDeadline idle(stream.socket(), shared_.options.client_idle_timeout);
     while (!stopping_) {
         http::request_parser<http::empty_body> head_parser;
         head_parser.header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
-        stream.expires_after(shared_.options.client_idle_timeout);
-        auto [head_ec, head_n] =
-            co_await http::async_read_header(stream, buffer, head_parser, kNoThrow);
+        idle.begin_wait();
+        const auto head_ec = co_await read_head(stream.socket(), buffer, head_parser);
+        idle.end_wait();
         if (head_ec) {
             co_await answer_unreadable(stream, head_ec);
             break;
@@ -254,6 +258,7 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, Listener& listener) {
         clients_[id].busy = true;
         if (streamed) {
             // Too large to keep for a retry: read while it is sent, once.
+            stream.expires_after(shared_.options.client_idle_timeout);
             StreamedBody::Parser parser{std::move(head_parser)};
             parser.body_limit(boost::none);
             StreamedBody body(stream, buffer, parser, expects_continue);
@@ -266,6 +271,7 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, Listener& listener) {
             parser.body_limit(shared_.options.max_retry_body);
             beast::error_code read_ec;
             if (!parser.is_done()) {
+                stream.expires_after(shared_.options.client_idle_timeout);
                 // The body fits: a client waiting for a go-ahead (Expect: 100-continue) gets it.
                 if (expects_continue) {
                     auto [ec, n] =

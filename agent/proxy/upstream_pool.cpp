@@ -42,11 +42,14 @@ UpstreamPool::~UpstreamPool() {
     close_idle();
 }
 
-boost::asio::awaitable<Acquired> UpstreamPool::acquire(std::string host, std::uint16_t port,
-                                                       prometheus::Gauge* gauge, bool fresh) {
-    std::string key = host;
-    key.append(":").append(std::to_string(port));
-    auto& endpoint = endpoints_[key];
+UpstreamConnectionPtr UpstreamPool::take_idle(std::string_view host, std::uint16_t port,
+                                              bool fresh) {
+    key_.assign(host).append(":").append(std::to_string(port));
+    auto found = endpoints_.find(key_);
+    if (found == endpoints_.end()) {
+        return nullptr;
+    }
+    auto& endpoint = found->second;
     const auto now = clock_.now();
     if (fresh) {
         while (!endpoint.idle.empty()) {
@@ -65,7 +68,7 @@ boost::asio::awaitable<Acquired> UpstreamPool::acquire(std::string host, std::ui
             now - connection->idle_since < kPeekAfter || still_idle(connection->stream.socket());
         if (now - connection->idle_since < options_.idle_timeout && checked) {
             connection->reused = true;
-            co_return Acquired{std::move(connection), false, std::nullopt};
+            return connection;
         }
         const bool expired = now - connection->idle_since >= options_.idle_timeout;
         discard(std::move(connection));
@@ -77,6 +80,17 @@ boost::asio::awaitable<Acquired> UpstreamPool::acquire(std::string host, std::ui
             endpoint.idle.clear();
         }
     }
+    return nullptr;
+}
+
+boost::asio::awaitable<Acquired> UpstreamPool::acquire(std::string host, std::uint16_t port,
+                                                       prometheus::Gauge* gauge, bool fresh) {
+    if (auto idle = take_idle(host, port, fresh)) {
+        co_return Acquired{std::move(idle), false, std::nullopt};
+    }
+    std::string key = host;
+    key.append(":").append(std::to_string(port));
+    auto& endpoint = endpoints_[key];
     if (endpoint.open >= options_.max_per_endpoint) {
         co_return Acquired{nullptr, true, std::nullopt};
     }
@@ -94,6 +108,9 @@ boost::asio::awaitable<Acquired> UpstreamPool::acquire(std::string host, std::ui
         co_return Acquired{nullptr, false, stream.error()};
     }
     auto connection = std::make_unique<UpstreamConnection>(std::move(*stream));
+    // For write_now(): a write the socket cannot take at once returns instead of blocking.
+    boost::system::error_code ignored;
+    connection->stream.socket().non_blocking(true, ignored);
     connection->endpoint = std::move(key);
     connection->gauge = gauge;
     connection->pool = this;

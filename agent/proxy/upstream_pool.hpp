@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "agent/net/transport_error.hpp"
@@ -79,6 +80,9 @@ class UpstreamPool {
     /// it, so the endpoint's other idle ones are dropped and a new one is opened.
     boost::asio::awaitable<Acquired> acquire(std::string host, std::uint16_t port,
                                              prometheus::Gauge* gauge, bool fresh = false);
+    /// acquire() without waiting: a kept connection to host:port that can carry a call now,
+    /// or null when there is none (then acquire() opens one).
+    UpstreamConnectionPtr take_idle(std::string_view host, std::uint16_t port, bool fresh);
     /// Keeps a connection whose last exchange ended cleanly with keep-alive (one with unread
     /// bytes is discarded instead).
     void release(UpstreamConnectionPtr connection);
@@ -103,6 +107,7 @@ class UpstreamPool {
     UpstreamPoolOptions options_;
     plugins::Clock& clock_;
     std::unordered_map<std::string, Endpoint> endpoints_;
+    std::string key_;  ///< take_idle()'s "host:port", its capacity kept between calls
 };
 
 }  // namespace scagent::proxy

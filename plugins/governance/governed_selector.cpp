@@ -1,5 +1,7 @@
 #include "plugins/governance/governed_selector.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <vector>
 
 #include "plugins/lb/factory.hpp"
@@ -166,7 +168,9 @@ const Instance* GovernedSelector::select_named(const GovernanceSnapshot* snapsho
     if (!config) {
         config = default_loadbalance();
     }
-    const std::string balancer_key = request.service_name + "#" + config->meta.name;
+    // One key string per thread, reused: no allocation on each call.
+    thread_local std::string balancer_key;
+    balancer_key.assign(request.service_name).append("#").append(config->meta.name);
     auto balancer = balancers_.obtain(balancer_key, config);
     {
         std::lock_guard lock(mutex_);
@@ -195,8 +199,9 @@ const Instance* GovernedSelector::select_named(const GovernanceSnapshot* snapsho
 
 void GovernedSelector::record_outcome(std::string_view service, std::string_view instance_id,
                                       bool success, std::chrono::milliseconds latency) {
-    std::vector<IsolationPtr> targets;
-    std::vector<std::shared_ptr<plugins::lb::LoadBalancer>> balancers;
+    // A service has one or two policies of each kind in force: kept on the stack.
+    boost::container::small_vector<IsolationPtr, 4> targets;
+    boost::container::small_vector<std::shared_ptr<plugins::lb::LoadBalancer>, 4> balancers;
     {
         std::lock_guard lock(mutex_);
         if (auto it = used_isolations_.find(service); it != used_isolations_.end()) {
@@ -222,8 +227,8 @@ void GovernedSelector::record_outcome(std::string_view service, std::string_view
         outcome.status = 200;
     }
     outcome.latency = latency;
-    Instance called;  // balancers know instances by id
-    called.instance_id = std::string(instance_id);
+    thread_local Instance called;  // balancers know instances by id; reused, not rebuilt
+    called.instance_id.assign(instance_id);
     for (const auto& balancer : balancers) {
         balancer->on_attempt_end(called, outcome);
     }

@@ -47,6 +47,22 @@ TEST(MessageHeadTest, ResponseHeadWithoutReasonGetsTheStandardOneAndUnknownCodes
     EXPECT_EQ(out, "HTTP/1.1 555 \r\n\r\n");
 }
 
+TEST(MessageHeadTest, StatusLineTakesTheGivenPhraseElseTheStandardOne) {
+    std::string out;
+    append_status_line(10, 404, "Nothing Here", out);
+    append_status_line(11, 503, "", out);
+    append_status_line(11, 555, "", out);
+    EXPECT_EQ(out, "HTTP/1.0 404 Nothing Here\r\nHTTP/1.1 503 Service Unavailable\r\n"
+                   "HTTP/1.1 555 \r\n");
+}
+
+TEST(MessageHeadTest, ContentLengthLineIsDecimal) {
+    std::string out;
+    append_content_length(0, out);
+    append_content_length(104857600, out);
+    EXPECT_EQ(out, "Content-Length: 0\r\nContent-Length: 104857600\r\n");
+}
+
 TEST(MessageHeadTest, ChunkSizeLinesAreHexadecimal) {
     std::string out;
     append_chunk_size(0x1a2b, out);
