@@ -163,6 +163,21 @@ asio::awaitable<bool> write_error(beast::tcp_stream& client, const ProxyError& e
     co_return !ec;
 }
 
+/// A new pooled connection for `target` (its own coroutine, as pass_on_body()).
+asio::awaitable<Acquired> open_connection(UpstreamPool& pool, const AttemptTarget& target) {
+    std::string host(target.host);
+    co_return co_await pool.acquire(std::move(host), target.port, target.connections,
+                                    target.fresh_connection);
+}
+
+/// A streamed request body, from the client to the upstream (its own coroutine: the rare
+/// path's state stays out of every attempt's frame).
+asio::awaitable<StreamedBody::Ended> pass_on_body(StreamedBody& body, UpstreamConnection& to,
+                                                  ClientSide& client, const ProxyShared& shared) {
+    co_return co_await body.pass_on(to.stream, client.buffers.body,
+                                    shared.options.client_idle_timeout);
+}
+
 asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared,
                                       ClientSide& client, CallRequest& call, AttemptTarget target,
                                       std::optional<AnswerParser>& parser) {
@@ -177,8 +192,7 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
     Acquired acquired;
     acquired.connection = loop.pool.take_idle(target.host, target.port, target.fresh_connection);
     if (!acquired.connection) {
-        acquired = co_await loop.pool.acquire(std::move(target.host), target.port,
-                                              target.connections, target.fresh_connection);
+        acquired = co_await open_connection(loop.pool, target);
     }
     if (acquired.at_capacity) {
         result = {Ended::kAtCapacity, 0, false, "at capacity"};
@@ -203,7 +217,7 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
     };
     auto& head = client.buffers.head;
     head.clear();
-    append_request_head(request, head);
+    append_request_head(request, target.request_target, target.host_field, head);
     const std::array<asio::const_buffer, 2> message{asio::buffer(head),
                                                     asio::buffer(call.buffered_body)};
     const auto message_size = head.size() + call.buffered_body.size();
@@ -215,9 +229,7 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
         write_ec = co_await write_rest(connection->stream, message, sent);
     }
     if (!write_ec && streamed != nullptr) {
-        const auto idle = shared.options.client_idle_timeout;
-        const auto passed =
-            co_await streamed->pass_on(connection->stream, client.buffers.body, idle);
+        const auto passed = co_await pass_on_body(*streamed, *connection, client, shared);
         if (passed == StreamedBody::Ended::kClientFailed) {
             // Nobody to answer: the upstream got half a request, so it goes too.
             loop.pool.discard(std::move(connection));

@@ -45,11 +45,15 @@ struct AttemptResult {
 
 /// Where one attempt goes.
 struct AttemptTarget {
-    std::string host;
+    std::string_view host;  ///< the instance's (or local app's), which outlives the attempt
     std::uint16_t port = 0;
     prometheus::Gauge* connections = nullptr;  ///< the target service's connection gauge
     bool fresh_connection = false;  ///< open a new connection instead of reusing a kept one
     std::chrono::milliseconds try_timeout{};  ///< 0: none
+    /// The request-target and Host value to send, when not the request's own (the proxy's
+    /// path and the instance's authority): written into the head, not into the request.
+    std::string_view request_target{};
+    std::string_view host_field{};
 };
 
 /// One attempt's state: how it ended and, when an answer head arrived, the connection its body

@@ -212,7 +212,6 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     }
 
     prepare_upstream_headers(request, target.caller, client.address);
-    request.target(target.path);
     frame_for_upstream(call);
 
     CallAccounting accounting(shared.budget, *meters.active);
@@ -227,7 +226,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
     int connect_retries = 0;
     int attempts = 0;
     AttemptResult last;
-    std::string answered_by;
+    std::string_view answered_by;  // an id in `lookup`'s set, held for the whole call
     bool client_ok = true;
 
     const plugins::Instance* last_instance = nullptr;
@@ -259,12 +258,13 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
             }
         }
         const auto attempt_started = shared.clock.now();
-        request.set(http::field::host, authority(*chosen));
+        const auto host_field = authority(*chosen);
 
         // One attempt: connection, request, answer head.
         const bool fresh = want_fresh_connection;
         want_fresh_connection = false;
-        AttemptTarget where{chosen->host, chosen->port, meters.connections, fresh, try_timeout};
+        AttemptTarget where{chosen->host, chosen->port, meters.connections, fresh,
+                            try_timeout,  target.path,  host_field};
         std::optional<AnswerParser> parser;
         auto tried = co_await attempt_call(loop, shared, client, call, std::move(where), parser);
         if (tried.client_failed) {

@@ -8,8 +8,11 @@ namespace {
 
 namespace http = boost::beast::http;
 
-void append_fields(const http::fields& fields, std::string& out) {
+void append_fields(const http::fields& fields, std::string& out, bool skip_host = false) {
     for (const auto& field : fields) {
+        if (skip_host && field.name() == http::field::host) {
+            continue;
+        }
         out.append(field.name_string());
         out.append(": ");
         out.append(field.value());
@@ -24,14 +27,18 @@ void append_version(unsigned version, std::string& out) {
 
 }  // namespace
 
-void append_request_head(const http::request_header<>& head, std::string& out) {
+void append_request_head(const http::request_header<>& head, std::string_view target,
+                         std::string_view host, std::string& out) {
     out.append(head.method_string());
     out.push_back(' ');
-    out.append(head.target());
+    out.append(target.empty() ? std::string_view(head.target()) : target);
     out.push_back(' ');
     append_version(head.version(), out);
     out.append("\r\n");
-    append_fields(head, out);
+    if (!host.empty()) {
+        out.append("Host: ").append(host).append("\r\n");
+    }
+    append_fields(head, out, !host.empty());
 }
 
 void append_status_line(unsigned version, unsigned status, std::string_view reason,

@@ -16,10 +16,26 @@ TEST(MessageHeadTest, RequestHeadHasTheRequestLineEveryFieldInOrderAndTheBlankLi
     head.insert("X-Custom", "a");
     head.insert("X-Custom", "b");
     std::string out = "kept";
-    append_request_head(head, out);
+    append_request_head(head, {}, {}, out);
     EXPECT_EQ(out,
               "keptPOST /orders?id=7 HTTP/1.1\r\nHost: 10.0.0.5:8080\r\nX-Custom: a\r\n"
               "X-Custom: b\r\n\r\n");
+}
+
+TEST(MessageHeadTest, RequestHeadTakesTheGivenTargetAndHostInsteadOfTheRequests) {
+    http::request_header<> head;
+    head.method(http::verb::get);
+    head.target("/orders/list?x=1");
+    head.version(11);
+    head.insert("X-Before", "1");
+    head.set(http::field::host, "localhost:30101");
+    head.insert("X-After", "2");
+    std::string out;
+    append_request_head(head, "/list?x=1", "10.0.0.5:8080", out);
+    EXPECT_EQ(out,
+              "GET /list?x=1 HTTP/1.1\r\nHost: 10.0.0.5:8080\r\nX-Before: 1\r\nX-After: 2\r\n"
+              "\r\n");
+    EXPECT_EQ(head.target(), "/orders/list?x=1");  // the request itself is left as it came
 }
 
 TEST(MessageHeadTest, ResponseHeadKeepsTheUpstreamsReasonAndVersion) {
@@ -52,8 +68,9 @@ TEST(MessageHeadTest, StatusLineTakesTheGivenPhraseElseTheStandardOne) {
     append_status_line(10, 404, "Nothing Here", out);
     append_status_line(11, 503, "", out);
     append_status_line(11, 555, "", out);
-    EXPECT_EQ(out, "HTTP/1.0 404 Nothing Here\r\nHTTP/1.1 503 Service Unavailable\r\n"
-                   "HTTP/1.1 555 \r\n");
+    EXPECT_EQ(out,
+              "HTTP/1.0 404 Nothing Here\r\nHTTP/1.1 503 Service Unavailable\r\n"
+              "HTTP/1.1 555 \r\n");
 }
 
 TEST(MessageHeadTest, ContentLengthLineIsDecimal) {
