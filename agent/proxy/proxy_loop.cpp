@@ -223,6 +223,8 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, Listener& listener) {
     beast::flat_buffer buffer;
     CallBuffers call_buffers;
     const auto id = ++next_client_;
+    // A reference into the unordered_map stays valid until its element is erased (by Forget,
+    // at the end): no lookup per call.
     auto& self = clients_[id];
     self.stream = &stream;
     struct Forget {
@@ -255,7 +257,7 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, Listener& listener) {
         const bool streamed = !head_parser.is_done() && (head_parser.chunked() || !length ||
                                                          *length > shared_.options.max_retry_body);
         bool again = false;
-        clients_[id].busy = true;
+        self.busy = true;
         if (streamed) {
             // Too large to keep for a retry: read while it is sent, once.
             stream.expires_after(shared_.options.client_idle_timeout);
@@ -284,7 +286,7 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, Listener& listener) {
                 }
             }
             if (read_ec) {
-                clients_[id].busy = false;
+                self.busy = false;
                 co_await answer_unreadable(stream, read_ec);
                 break;
             }
@@ -294,7 +296,7 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, Listener& listener) {
             again = inbound != nullptr ? co_await forward_inbound(shared_, state_, side, call)
                                        : co_await forward_call(shared_, state_, side, call);
         }
-        clients_[id].busy = false;
+        self.busy = false;
         if (!again || stopping_) {
             break;
         }
