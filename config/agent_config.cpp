@@ -97,6 +97,8 @@ void parse_proxy(MapReader reader, ProxySettings& proxy) {
     reader.optional<Duration>("connect_timeout", proxy.connect_timeout,
                               duration_between(1ms, 10min));
     reader.optional<Duration>("idle_timeout", proxy.idle_timeout, duration_between(1s, 1h));
+    reader.optional<Duration>("client_idle_timeout", proxy.client_idle_timeout,
+                              duration_between(100ms, 1h));
     reader.optional<int>("max_connections_per_instance", proxy.max_connections_per_instance,
                          int_between(1, 65536));
     reader.reject_unknown();

@@ -66,6 +66,9 @@ struct ProxySettings {
     std::size_t max_retry_body = 64 * 1024;  ///< larger request bodies stream and are not retried
     Duration connect_timeout = 1s;
     Duration idle_timeout = 30s;  ///< upstream keep-alive idle; shorter than typical servers'
+    /// A client connection silent this long between calls is closed (nginx keepalive_timeout,
+    /// haproxy timeout http-keep-alive).
+    Duration client_idle_timeout = 60s;
     int max_connections_per_instance = 256;
 };
 

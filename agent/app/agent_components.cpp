@@ -87,6 +87,7 @@ proxy::ProxyOptions proxy_options(const config::LoadedConfig& loaded) {
     options.max_retry_body = agent.proxy.max_retry_body;
     options.connect_timeout = agent.proxy.connect_timeout;
     options.idle_timeout = agent.proxy.idle_timeout;
+    options.client_idle_timeout = agent.proxy.client_idle_timeout;
     options.max_connections_per_instance =
         static_cast<std::size_t>(agent.proxy.max_connections_per_instance);
     options.access_log = agent.log.access;

@@ -757,5 +757,28 @@ TEST_F(ProxyTest, ALargeAnswerIsStreamedWhole) {
     EXPECT_EQ(response.body, big);
 }
 
+TEST_F(ProxyTest, AClientSilentBetweenCallsIsClosedButACallLongerThanTheLimitIsNot) {
+    // The provider takes longer than the client idle limit: the limit is for silence between
+    // calls, not for a call in flight.
+    auto provider = std::make_unique<Upstream>([](const FakeRequest&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(700));
+        FakeReply reply;
+        reply.body = "slow but whole";
+        return reply;
+    });
+    registry.add_instance(registry.create_service("orders"), provider->port());
+    auto agent = start_agent("", "proxy:\n  client_idle_timeout: 300ms\n");
+    ASSERT_EQ(agent->proxy().get("/orders/warm").status,
+              200);  // discovered before the clock counts
+
+    HttpTestClient client("127.0.0.1", agent->proxy_ports().at(0), std::chrono::seconds(20));
+    const auto answer = client.raw("GET /orders/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("slow but whole"), std::string::npos) << answer;
+    // Then the connection, kept alive and silent, is closed by the proxy (raw() returns at the
+    // close; without the limit it would wait its 20 s).
+    EXPECT_FALSE(client.raw_timed_out());
+}
+
 }  // namespace
 }  // namespace scagent::test

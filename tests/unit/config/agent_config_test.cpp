@@ -279,17 +279,19 @@ TEST(AgentConfig, ProxySectionReadsSizesAndDurations) {
         "services: []\n"
         "log: {access: true}\n"
         "proxy: {max_retry_body: 1MiB, connect_timeout: 250ms, idle_timeout: 10s,\n"
-        "        max_connections_per_instance: 8}\n");
+        "        client_idle_timeout: 5s, max_connections_per_instance: 8}\n");
     ASSERT_EQ(outcome.diagnostics, "");
     const auto& agent = outcome.config->agent;
     EXPECT_TRUE(agent.log.access);
     EXPECT_EQ(agent.proxy.max_retry_body, 1024u * 1024u);
     EXPECT_EQ(agent.proxy.connect_timeout, std::chrono::milliseconds(250));
     EXPECT_EQ(agent.proxy.idle_timeout, std::chrono::seconds(10));
+    EXPECT_EQ(agent.proxy.client_idle_timeout, std::chrono::seconds(5));
     EXPECT_EQ(agent.proxy.max_connections_per_instance, 8);
 
     const auto defaults = load_text("services: []\n");
     EXPECT_EQ(defaults.config->agent.proxy.max_retry_body, 64u * 1024u);
+    EXPECT_EQ(defaults.config->agent.proxy.client_idle_timeout, std::chrono::seconds(60));
     EXPECT_FALSE(defaults.config->agent.log.access);
 }
 
