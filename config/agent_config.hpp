@@ -67,7 +67,8 @@ struct ProxySettings {
     Duration connect_timeout = 1s;
     Duration idle_timeout = 30s;  ///< upstream keep-alive idle; shorter than typical servers'
     /// A client connection silent this long between calls is closed (nginx keepalive_timeout,
-    /// haproxy timeout http-keep-alive).
+    /// haproxy timeout http-keep-alive). The same limit bounds each wait for the next bytes of
+    /// a body in either direction (a stalled upload, answer or slow reader).
     Duration client_idle_timeout = 60s;
     int max_connections_per_instance = 256;
 };

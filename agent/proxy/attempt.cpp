@@ -212,6 +212,7 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
     if (try_timeout.count() > 0 && streamed == nullptr) {
         deadline.emplace(*connection, try_timeout);
     }
+    const auto deadline_fired = [&deadline] { return deadline && deadline->fired(); };
     const auto timed_out = [&](const boost::system::error_code& ec) {
         return ec == beast::error::timeout || (deadline && deadline->fired());
     };
@@ -261,7 +262,8 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
         parser->header_limit(kMaxAnswerHeader);
         parser->skip(head_request);
         // Bounded by the try's deadline (or by nothing, as the policy says), not by the stream.
-        read_ec = co_await read_head(connection->stream.socket(), connection->buffer, *parser);
+        read_ec = co_await read_head(connection->stream.socket(), connection->buffer, *parser,
+                                     deadline_fired);
     } while (!read_ec && parser->status() / 100 == 1 && parser->status() != 101);
     if (read_ec && timed_out(read_ec)) {
         result = {Ended::kTimedOut, 0, false, "timeout"};

@@ -30,6 +30,7 @@ class IdleDeadline {
     /// A wait for the client begins now: the limit runs from here.
     void begin_wait() {
         state_->waiting = true;
+        state_->expired = false;
         state_->since = std::chrono::steady_clock::now();
         if (!state_->armed) {
             arm(state_->since + state_->limit);
@@ -37,7 +38,8 @@ class IdleDeadline {
     }
     /// The client spoke: no limit until the next begin_wait().
     void end_wait() noexcept { state_->waiting = false; }
-    /// Whether the last wait ended because the limit passed.
+    /// Whether the current wait passed the limit (read_head() asks before each read: the timer
+    /// may fire while no read is pending).
     bool expired() const noexcept { return state_->expired; }
 
   private:

@@ -240,11 +240,12 @@ asio::awaitable<void> ProxyLoop::serve(tcp::socket socket, Listener& listener) {
 
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     IdleDeadline idle(stream.socket(), shared_.options.client_idle_timeout);
+    const auto idle_expired = [&idle] { return idle.expired(); };
     while (!stopping_) {
         http::request_parser<http::empty_body> head_parser;
         head_parser.header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
         idle.begin_wait();
-        const auto head_ec = co_await read_head(stream.socket(), buffer, head_parser);
+        const auto head_ec = co_await read_head(stream.socket(), buffer, head_parser, idle_expired);
         idle.end_wait();
         if (head_ec) {
             co_await answer_unreadable(stream, head_ec);
