@@ -24,6 +24,12 @@ constexpr std::array<http::field, 9> kHopByHop{
     http::field::upgrade,
 };
 
+/// The x-cse-context of a call that came without one. A caller is a local service's name,
+/// validated to [A-Za-z0-9_.-], so it needs no escaping (and no JSON round trip).
+void append_caller_context(std::string_view caller, std::string& out) {
+    out.append(R"({"x-cse-src-microservice":")").append(caller).append(R"("})");
+}
+
 }  // namespace
 
 bool is_hop_by_hop(http::field name) noexcept {
@@ -76,11 +82,12 @@ std::string caller_of(std::string_view cse_context) {
 
 std::string merge_cse_context(std::string_view current, std::string_view caller) {
     if (current.empty()) {
-        // The usual case, without a JSON round trip: a caller is a local service's name,
-        // validated to [A-Za-z0-9_.-], so it needs no escaping.
-        std::string out = R"({"x-cse-src-microservice":")";
-        out.append(caller).append(R"("})");
-        return caller.empty() ? std::string("{}") : out;
+        if (caller.empty()) {
+            return "{}";
+        }
+        std::string out;
+        append_caller_context(caller, out);
+        return out;
     }
     auto context = nlohmann::json::parse(current, nullptr, /*allow_exceptions=*/false);
     if (!context.is_object()) {
@@ -102,8 +109,8 @@ void prepare_upstream_headers(http::fields& fields, std::string_view caller,
     thread_local std::string value;
     const auto context = fields.find("x-cse-context");
     if (context == fields.end() && !caller.empty()) {
-        // The usual case, without a JSON round trip (see merge_cse_context).
-        value.assign(R"({"x-cse-src-microservice":")").append(caller).append(R"("})");
+        value.clear();
+        append_caller_context(caller, value);  // the usual case
         fields.insert("x-cse-context", value);
     } else if (context != fields.end()) {
         value.assign(context->value());
