@@ -13,10 +13,10 @@ for target in "$@"; do
     targets+=(--target "$target")
 done
 packages=(
-    g++ cmake make pkg-config ccache mold git curl python3
+    g++ cmake make pkg-config ccache mold lld git curl python3
     libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
     libgtest-dev libgmock-dev libbenchmark-dev libspdlog-dev libcli11-dev libssl-dev
-    libsystemd-dev libre2-dev
+    libre2-dev
 )
 
 scripts/install-packages.sh "${packages[@]}"

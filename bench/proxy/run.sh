@@ -303,21 +303,9 @@ threads: $4
 EOF
     if [ -n "${5:-}" ]; then
         echo "governance_file: governance.yaml" >>"$dir/agent.yaml"
-        cat >"$dir/governance.yaml" <<'EOF'
-servicecomb.matchGroup.all: "matches:\n  - apiPath: {prefix: /}\n"
-servicecomb.retry.all: "maxAttempts: 2\n"
-servicecomb.loadbalance.all: "rule: RoundRobin\n"
-EOF
+        cat "$here/governance-gov.yaml" >"$dir/governance.yaml"
         if [ "$5" = allgov ]; then
-            # Every other kind bound too, none triggering: what the checks cost on each call.
-            cat >>"$dir/governance.yaml" <<'EOF'
-servicecomb.rateLimiting.all: "rate: 100000000\nlimitRefreshPeriod: 1000\n"
-servicecomb.bulkhead.all: "maxConcurrentCalls: 100000\n"
-servicecomb.circuitBreaker.all: "minimumNumberOfCalls: 1000\n"
-servicecomb.faultInjection.all: "type: abort\npercentage: 0\nerrorCode: 500\n"
-servicecomb.instanceIsolation.all: "minimumNumberOfCalls: 1000\n"
-servicecomb.timeLimiter.all: "timeoutDuration: 10000\n"
-EOF
+            cat "$here/governance-allgov.yaml" >>"$dir/governance.yaml"
         fi
     fi
     "$SC_AGENT" validate --config "$dir/agent.yaml" >"$dir/validate.log" 2>&1 || {

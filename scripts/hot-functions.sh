@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Regenerates agent/hot-functions.txt: the functions a running agent executes, hottest first.
+# The release link places them together in that order (lld --symbol-ordering-file), so the
+# pages of code an agent touches are few and dense. Without the list, the code that runs is
+# spread thin over the whole binary and the kernel maps it 64 KiB around every first touch:
+# most of the agent's text ends up resident (docs/proxy.md, "What a call costs").
+#
+# How, in two steps, on the release build:
+# 1. The agent runs under valgrind's callgrind against a dev registry: it registers, serves
+#    calls through its proxy with every governance kind bound (as bench/proxy's
+#    sc-agent+allgov), answers the local API and a metrics scrape. The functions of the agent
+#    binary that ran are listed by their own (self) cost, hottest first.
+# 2. Callgrind misses what only load or timing reaches (an operation queue destroyed with work
+#    in it, a timeout handler), and each such function left out costs a whole page-cache folio
+#    of resident text (64 KiB to 1 MiB). So the agent is relinked with the list and run again,
+#    natively, under wrk at c32 with `perf record -e page-faults`; every function whose code
+#    faulted in but is not listed is appended, until a run adds none.
+# Rerun it after a change to the request path; names that no longer exist are ignored by the
+# linker, new functions just go after the listed ones.
+#
+# Usage: scripts/hot-functions.sh   (builds the release preset's sc-agent; perf needs root or
+#        kernel.perf_event_paranoid <= 1)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+agent="$repo/build/release/agent/sc-agent"
+out="$repo/agent/hot-functions.txt"
+scripts/install-packages.sh valgrind linux-perf wrk curl python3 binutils
+scripts/setup.sh release sc-agent
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+read -r p_reg p_proxy p_api < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
+
+"$agent" dev-registry --listen "127.0.0.1:$p_reg" --kie-listen "" >"$work/registry.log" 2>&1 &
+pids+=($!)
+sc="http://127.0.0.1:$p_reg/v4/default/registry"
+for _ in $(seq 100); do curl -sf "$sc/health" >/dev/null && break; sleep 0.1; done
+
+# The provider is the dev registry itself: a keep-alive HTTP/1.1 server that answers 200.
+service_id="$(curl -sf -X POST -H 'Content-Type: application/json' "$sc/microservices" \
+    -d '{"service":{"appId":"hot","serviceName":"hot-upstream","version":"1.0.0"}}' |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["serviceId"])')"
+curl -sf -X POST -H 'Content-Type: application/json' "$sc/microservices/$service_id/instances" \
+    -d "{\"instance\":{\"hostName\":\"hot\",\"endpoints\":[\"rest://127.0.0.1:$p_reg\"],\"status\":\"UP\",\"healthCheck\":{\"mode\":\"push\",\"interval\":600,\"times\":3}}}" >/dev/null
+
+mkdir -p "$work/services.d"
+cat >"$work/services.d/hot-client.yaml" <<'EOF'
+servicecomb:
+  service: {app: hot, name: hot-client, version: 1.0.0}
+  instance: {endpoints: []}
+EOF
+cat >"$work/agent.yaml" <<EOF
+registry: {addresses: [http://127.0.0.1:$p_reg]}
+config_center: {addresses: []}
+services: [services.d]
+listen: {proxy: 127.0.0.1:$p_proxy, api: 127.0.0.1:$p_api}
+cache: {snapshot_path: ""}
+drain: {delay: 0s, timeout: 2s}
+log: {level: warn}
+threads: 1
+governance_file: governance.yaml
+EOF
+# Every governance kind bound, as bench/proxy's sc-agent+allgov.
+cat bench/proxy/governance-gov.yaml bench/proxy/governance-allgov.yaml >"$work/governance.yaml"
+
+# start_agent [WRAPPER...]: the agent on agent.yaml, under the command given, until ready.
+start_agent() {
+    (cd "$work" && exec "$@" "$agent" run --config "$work/agent.yaml") >"$work/agent.log" 2>&1 &
+    agent_pid=$!
+    pids+=("$agent_pid")
+    for _ in $(seq 600); do
+        curl -sf "http://127.0.0.1:$p_api/readyz" >/dev/null 2>&1 && return 0
+        kill -0 "$agent_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$work/agent.log" >&2
+    echo "hot-functions: the agent did not become ready" >&2
+    exit 1
+}
+
+# Calls through the proxy, the local API and a scrape.
+drive() {
+    python3 scripts/hot-functions.py calls "$p_proxy"
+    for path in readyz healthz metrics v1/agent/services v1/agent/governance \
+        v1/services/hot-upstream/select v1/services/hot-upstream/instances; do
+        curl -s -o /dev/null "http://127.0.0.1:$p_api/$path"
+    done
+}
+
+# Under perf the agent is perf's child: stopping it ends perf, which writes its data.
+stop_agent() {
+    local child
+    child="$(pgrep -P "$agent_pid" || true)"
+    kill -TERM "${child:-$agent_pid}" 2>/dev/null || true
+    wait "$agent_pid" 2>/dev/null || true
+}
+
+# --- 1. what runs, by callgrind ------------------------------------------------------------
+start_agent valgrind --tool=callgrind --demangle=no --dump-line=no --compress-strings=no \
+    --compress-pos=no --callgrind-out-file="$work/callgrind.out"
+drive
+callgrind_control -d "$agent_pid" >/dev/null
+stop_agent
+dump="$(ls -S "$work"/callgrind.out* | head -1)"
+echo "hot-functions: callgrind saw $(python3 scripts/hot-functions.py from-callgrind "$dump" "$agent" "$out") functions run"
+
+# --- 2. what else faults in under load -------------------------------------------------------
+for pass in 1 2 3 4 5 6; do
+    scripts/setup.sh release sc-agent >/dev/null # relinks with the list
+    start_agent perf record -q -e page-faults -c 1 -d -k CLOCK_MONOTONIC -o "$work/faults.data"
+    drive
+    taskset -c 0 wrk -t1 -c32 -d3s \
+        "http://127.0.0.1:$p_proxy/hot-upstream/v4/default/registry/health" >/dev/null
+    serving_until="$(python3 -c 'import time; print(time.monotonic())')"
+    stop_agent
+    added="$(python3 scripts/hot-functions.py add-faults "$work/faults.data" "$agent" "$out" \
+        "$serving_until")"
+    echo "hot-functions: pass $pass under load added $added functions"
+    [ "$added" = 0 ] && break
+done
+scripts/setup.sh release sc-agent >/dev/null
+echo "hot-functions: $(wc -l <"$out") functions in $out"
