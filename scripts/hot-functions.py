@@ -82,10 +82,12 @@ def add_faults(data, binary, out, until):
         if found:
             start = int(found.group(1), 16)
             text = (start, start + int(found.group(2), 16))
+    if text is None:
+        raise SystemExit(f"hot-functions: perf saw no text mapping of {binary}")
     new = []
     for line in events.splitlines():
         parts = line.split()
-        if text is None or len(parts) != 3 or not re.fullmatch(r"[0-9a-f]+", parts[1]):
+        if len(parts) != 3 or not re.fullmatch(r"[0-9a-f]+", parts[1]):
             continue
         # The stop path runs after UNTIL: what it touches is not resident while the agent serves.
         if float(parts[0].rstrip(":")) >= float(until):

@@ -3,7 +3,7 @@
 # The release link places them together in that order (lld --symbol-ordering-file), so the
 # pages of code an agent touches are few and dense. Without the list, the code that runs is
 # spread thin over the whole binary and the kernel maps it 64 KiB around every first touch:
-# most of the agent's text ends up resident (docs/proxy.md, "What a call costs").
+# most of the agent's text ends up resident (docs/proxy.md, "What an idle agent keeps resident").
 #
 # How, in two steps, on the release build:
 # 1. The agent runs under valgrind's callgrind against a dev registry: it registers, serves
@@ -22,17 +22,24 @@
 #        kernel.perf_event_paranoid <= 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo="$PWD"
+repo="$(pwd -P)"  # perf names the binary by its real path
 agent="$repo/build/release/agent/sc-agent"
 out="$repo/agent/hot-functions.txt"
-scripts/install-packages.sh valgrind linux-perf wrk curl python3 binutils
+scripts/install-packages.sh valgrind linux-perf wrk curl python3 binutils procps
 scripts/setup.sh release sc-agent
 
 work="$(mktemp -d)"
-pids=()
+# The list is rewritten in place (each pass relinks with it); a run that fails half-way puts
+# the committed one back.
+cp "$out" "$work/committed-list.txt"
+finished=0
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    kill $(jobs -p) 2>/dev/null || true
     wait 2>/dev/null || true
+    if [ "$finished" = 0 ]; then
+        cp "$work/committed-list.txt" "$out"
+        echo "hot-functions: failed; $out left as it was" >&2
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -44,7 +51,6 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
 
 "$agent" dev-registry --listen "127.0.0.1:$p_reg" --kie-listen "" >"$work/registry.log" 2>&1 &
-pids+=($!)
 sc="http://127.0.0.1:$p_reg/v4/default/registry"
 for _ in $(seq 100); do curl -sf "$sc/health" >/dev/null && break; sleep 0.1; done
 
@@ -79,7 +85,6 @@ cat bench/proxy/governance-gov.yaml bench/proxy/governance-allgov.yaml >"$work/g
 start_agent() {
     (cd "$work" && exec "$@" "$agent" run --config "$work/agent.yaml") >"$work/agent.log" 2>&1 &
     agent_pid=$!
-    pids+=("$agent_pid")
     for _ in $(seq 600); do
         curl -sf "http://127.0.0.1:$p_api/readyz" >/dev/null 2>&1 && return 0
         kill -0 "$agent_pid" 2>/dev/null || break
@@ -108,12 +113,14 @@ stop_agent() {
 }
 
 # --- 1. what runs, by callgrind ------------------------------------------------------------
-start_agent valgrind --tool=callgrind --demangle=no --dump-line=no --compress-strings=no \
-    --compress-pos=no --callgrind-out-file="$work/callgrind.out"
+start_agent valgrind --tool=callgrind --demangle=no --compress-strings=no --compress-pos=no \
+    --callgrind-out-file="$work/callgrind.out"
 drive
 callgrind_control -d "$agent_pid" >/dev/null
 stop_agent
-dump="$(ls -S "$work"/callgrind.out* | head -1)"
+# The dump taken while serving (.1), not the one written at exit with the stop path in it.
+dump="$work/callgrind.out.1"
+[ -s "$dump" ] || { echo "hot-functions: callgrind wrote no dump while serving" >&2; exit 1; }
 echo "hot-functions: callgrind saw $(python3 scripts/hot-functions.py from-callgrind "$dump" "$agent" "$out") functions run"
 
 # --- 2. what else faults in under load -------------------------------------------------------
@@ -130,5 +137,9 @@ for pass in 1 2 3 4 5 6; do
     echo "hot-functions: pass $pass under load added $added functions"
     [ "$added" = 0 ] && break
 done
+if [ "$added" != 0 ]; then
+    echo "hot-functions: still adding functions after $pass passes (kept; rerun to go on)" >&2
+fi
 scripts/setup.sh release sc-agent >/dev/null
+finished=1
 echo "hot-functions: $(wc -l <"$out") functions in $out"

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <exception>
@@ -234,7 +235,10 @@ asio::awaitable<void> Daemon::Impl::watchdog(std::chrono::microseconds timeout) 
     asio::steady_timer timer(strand);
     for (;;) {
         notifier.watchdog();
-        timer.expires_after(timeout / 2);
+        // Half the interval, as systemd advises; never below a millisecond, so a tiny
+        // WatchdogSec cannot turn this loop into a busy one.
+        timer.expires_after(
+            std::max<std::chrono::microseconds>(timeout / 2, std::chrono::milliseconds(1)));
         const auto [ec] = co_await timer.async_wait(kNoThrow);
         if (ec) {
             co_return;

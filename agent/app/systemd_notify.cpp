@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstddef>
@@ -19,7 +20,7 @@ namespace {
 // newline-separated assignments to the AF_UNIX socket named by $NOTIFY_SOCKET. It is written
 // here instead of linking libsystemd, which loads seven more shared libraries (libgcrypt,
 // liblz4, libzstd, liblzma, libcap, ...) for these two calls: about 1 MiB of the agent's
-// resident memory (docs/proxy.md, "What a call costs").
+// resident memory (docs/proxy.md, "What an idle agent keeps resident").
 
 /// $NAME as an unsigned number, or nothing when unset or not a number.
 std::optional<std::uint64_t> environment_number(const char* name) {
@@ -45,9 +46,9 @@ int notify(const std::string& state) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     const auto length = std::strlen(path);
-    // A path, or '@' for Linux's abstract namespace; systemd's other forms (vsock:) are for
-    // virtual machines, not for a sidecar under a host's systemd.
-    if ((path[0] != '/' && path[0] != '@') || length >= sizeof(address.sun_path)) {
+    // A path, or '@' and a name for Linux's abstract namespace; systemd's other forms (vsock:)
+    // are for virtual machines, not for a sidecar under a host's systemd.
+    if ((path[0] != '/' && path[0] != '@') || length < 2 || length >= sizeof(address.sun_path)) {
         return -EAFNOSUPPORT;
     }
     std::memcpy(address.sun_path, path, length);
@@ -71,7 +72,15 @@ int notify(const std::string& state) {
 void SystemdNotifier::send(const std::string& state) const {
     const int result = notify(state);
     if (result < 0) {
-        spdlog::debug("sd_notify failed: {}", std::strerror(-result));
+        // Once at warning level: a Type=notify unit whose messages cannot be sent stays
+        // "activating" until TimeoutStartSec, and the log should say why.
+        static std::atomic<bool> warned{false};
+        if (!warned.exchange(true)) {
+            spdlog::warn("cannot notify systemd through NOTIFY_SOCKET={}: {}",
+                         std::getenv("NOTIFY_SOCKET"), std::strerror(-result));
+        } else {
+            spdlog::debug("sd_notify failed: {}", std::strerror(-result));
+        }
     }
 }
 
@@ -102,15 +111,20 @@ void SystemdNotifier::watchdog() const {
 std::optional<std::chrono::microseconds> SystemdNotifier::watchdog_timeout() const {
     // As sd_watchdog_enabled(3): WATCHDOG_USEC is the interval; WATCHDOG_PID, when set, names
     // the process meant (a child started by the service does not inherit the duty).
+    // The interval must fit a signed duration; systemd's "infinity" (UINT64_MAX) means off.
     const auto usec = environment_number("WATCHDOG_USEC");
-    if (!usec || *usec == 0) {
+    constexpr auto kLongest = static_cast<std::uint64_t>(std::chrono::microseconds::max().count());
+    if (!usec || *usec == 0 || *usec > kLongest) {
         return std::nullopt;
     }
-    const auto pid = environment_number("WATCHDOG_PID");
-    if (pid && *pid != static_cast<std::uint64_t>(::getpid())) {
-        return std::nullopt;
+    // Set but not a number is off too, as in sd_watchdog_enabled.
+    if (std::getenv("WATCHDOG_PID") != nullptr) {
+        const auto pid = environment_number("WATCHDOG_PID");
+        if (!pid || *pid != static_cast<std::uint64_t>(::getpid())) {
+            return std::nullopt;
+        }
     }
-    return std::chrono::microseconds(*usec);
+    return std::chrono::microseconds(static_cast<std::chrono::microseconds::rep>(*usec));
 }
 
 }  // namespace scagent::app

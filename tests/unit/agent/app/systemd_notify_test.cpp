@@ -40,6 +40,35 @@ class ScopedEnvironment {
     std::optional<std::string> old_;
 };
 
+TEST(SystemdNotifier, ABareAtOrAPathTooLongForSunPathIsNotUsed) {
+    // Nothing may be sent, and nothing overrun: sun_path holds 108 bytes with the NUL.
+    for (const std::string& bad :
+         {std::string("@"), "/" + std::string(107, 'x'), std::string("vsock:2:9")}) {
+        ScopedEnvironment socket("NOTIFY_SOCKET", bad);
+        SystemdNotifier{}.ready("x");  // must return without writing past sun_path (ASan)
+    }
+    // The longest path that fits is used: a receiver bound there gets the message.
+    const std::string directory = ::testing::TempDir();
+    std::string path = directory + "/n";
+    path += std::string(107 - path.size(), 'n');
+    ASSERT_EQ(path.size(), 107U);
+    ::unlink(path.c_str());
+    const int receiver = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(receiver, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    path.copy(address.sun_path, path.size());
+    ASSERT_EQ(::bind(receiver, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    ScopedEnvironment socket("NOTIFY_SOCKET", path);
+    SystemdNotifier{}.status("longest");
+    char datagram[64] = {};
+    const auto n = ::recv(receiver, datagram, sizeof datagram, MSG_DONTWAIT);
+    ::close(receiver);
+    ::unlink(path.c_str());
+    ASSERT_GT(n, 0);
+    EXPECT_EQ(std::string(datagram, static_cast<std::size_t>(n)), "STATUS=longest");
+}
+
 TEST(SystemdNotifier, WritesToAnAbstractSocketNamedWithAnAt) {
     const std::string name = "sc-agent-notify-test-" + std::to_string(::getpid());
     const int receiver = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -74,9 +103,17 @@ TEST(SystemdNotifier, TheWatchdogIsOnlyForTheProcessWatchdogPidNames) {
     EXPECT_EQ(SystemdNotifier{}.watchdog_timeout(), std::chrono::microseconds(400000));
 }
 
-TEST(SystemdNotifier, AWatchdogIntervalThatIsNotANumberIsOff) {
+TEST(SystemdNotifier, AWatchdogPidThatIsNotANumberTurnsTheWatchdogOff) {
+    ScopedEnvironment usec("WATCHDOG_USEC", "400000");
+    for (const char* bad : {"", "12x", "-1"}) {
+        ScopedEnvironment pid("WATCHDOG_PID", bad);
+        EXPECT_EQ(SystemdNotifier{}.watchdog_timeout(), std::nullopt) << bad;
+    }
+}
+
+TEST(SystemdNotifier, AWatchdogIntervalThatIsNotANumberOrInfinityIsOff) {
     ::unsetenv("WATCHDOG_PID");
-    for (const char* bad : {"", "0", "12x", "-5"}) {
+    for (const char* bad : {"", "0", "12x", "-5", "18446744073709551615", "9223372036854775808"}) {
         ScopedEnvironment usec("WATCHDOG_USEC", bad);
         EXPECT_EQ(SystemdNotifier{}.watchdog_timeout(), std::nullopt) << bad;
     }
