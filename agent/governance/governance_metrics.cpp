@@ -2,7 +2,7 @@
 
 #include <atomic>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 namespace scagent::governance {
 
@@ -32,15 +32,22 @@ void GovernanceMetrics::set_items(const plugins::governance::GovernanceSnapshot&
 
 prometheus::Counter& GovernanceMetrics::action(std::string_view kind, std::string_view action) {
     // Called on every proxied call and select: Family::Add locks and hashes its labels, so each
-    // thread remembers the counters it has used (a handful of kind/action pairs).
-    thread_local std::unordered_map<std::string, prometheus::Counter*> cache;
-    thread_local std::string key;
-    key.assign(std::to_string(id_)).append(1, '\0').append(kind).append(1, '\0').append(action);
-    if (auto it = cache.find(key); it != cache.end()) {
-        return *it->second;
+    // thread remembers the counters it has used (a handful of kind/action pairs per metrics
+    // object), searched in order: cheaper than building and hashing a key each time.
+    struct Used {
+        std::uint64_t owner;
+        std::string kind;
+        std::string action;
+        prometheus::Counter* counter;
+    };
+    thread_local std::vector<Used> used;
+    for (const auto& entry : used) {
+        if (entry.owner == id_ && entry.kind == kind && entry.action == action) {
+            return *entry.counter;
+        }
     }
     auto& counter = actions_.Add({{"kind", std::string(kind)}, {"action", std::string(action)}});
-    cache.emplace(key, &counter);
+    used.push_back(Used{id_, std::string(kind), std::string(action), &counter});
     return counter;
 }
 

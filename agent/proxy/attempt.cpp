@@ -218,7 +218,7 @@ asio::awaitable<Attempt> attempt_call(LoopState& loop, const ProxyShared& shared
     };
     auto& head = client.buffers.head;
     head.clear();
-    append_request_head(request, target.request_target, target.host_field, head);
+    append_request_head(request, target.request_target, target.host_field, call.added_fields, head);
     const std::array<asio::const_buffer, 2> message{asio::buffer(head),
                                                     asio::buffer(call.buffered_body)};
     const auto message_size = head.size() + call.buffered_body.size();

@@ -1,6 +1,9 @@
 #include "agent/proxy/call_target.hpp"
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
+
+#include <string>
 
 #include "config/names.hpp"
 
@@ -16,13 +19,32 @@ std::string_view host_of(std::string_view authority) {
     return authority.substr(0, authority.find(':'));
 }
 
-/// True when `host` addresses the proxy itself rather than naming a service.
+/// True when `host` addresses the proxy itself rather than naming a service: an IP literal or
+/// `localhost`. Parsed only as the one family it can be (an IPv4 literal is digits and dots, an
+/// IPv6 one has a colon; brackets already gone): this is on every call of the path style, and
+/// a service name like "orders" is then not parsed at all.
 bool is_own_address(std::string_view host) {
     if (host.empty() || host == "localhost") {
         return true;
     }
+    // A client sends the same Host on every call: the last answer is kept per thread.
+    thread_local std::string last_host;
+    thread_local bool last_answer = false;
+    if (host == last_host) {
+        return last_answer;
+    }
     boost::system::error_code ec;
-    boost::asio::ip::make_address(host, ec);
+    if (host.find(':') != std::string_view::npos) {
+        boost::asio::ip::make_address_v6(host, ec);
+    } else if (host.find_first_not_of("0123456789.") == std::string_view::npos) {
+        boost::asio::ip::make_address_v4(host, ec);
+    } else {
+        ec = boost::asio::error::invalid_argument;
+    }
+    if (host.size() <= 64) {  // an address fits; a long name is not worth keeping
+        last_host.assign(host);
+        last_answer = !ec;
+    }
     return !ec;
 }
 
@@ -34,9 +56,10 @@ struct Split {
 /// "/svc/x?y" → {"svc", "/x?y"}; "/svc?y" → {"svc", "?y"}.
 Split split_first_segment(std::string_view path) {
     path.remove_prefix(1);
-    const auto end = path.find_first_of("/?");
-    if (end == std::string_view::npos) {
-        return {path, {}};
+    // A plain loop: find_first_of() searches the set for every character.
+    std::size_t end = 0;
+    while (end < path.size() && path[end] != '/' && path[end] != '?') {
+        ++end;
     }
     return {path.substr(0, end), path.substr(end)};
 }

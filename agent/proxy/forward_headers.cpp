@@ -100,7 +100,8 @@ std::string merge_cse_context(std::string_view current, std::string_view caller)
 }
 
 void prepare_upstream_headers(http::fields& fields, std::string_view caller,
-                              std::string_view client_address) {
+                              std::string_view client_address, std::string& added) {
+    added.clear();
     remove_hop_by_hop(fields);
     fields.erase("X-Sc-App");
     fields.erase("X-Sc-Consumer");
@@ -109,9 +110,9 @@ void prepare_upstream_headers(http::fields& fields, std::string_view caller,
     thread_local std::string value;
     const auto context = fields.find("x-cse-context");
     if (context == fields.end() && !caller.empty()) {
-        value.clear();
-        append_caller_context(caller, value);  // the usual case
-        fields.insert("x-cse-context", value);
+        added.append("x-cse-context: ");  // the usual case
+        append_caller_context(caller, added);
+        added.append("\r\n");
     } else if (context != fields.end()) {
         value.assign(context->value());
         fields.set("x-cse-context", merge_cse_context(value, caller));
@@ -119,7 +120,7 @@ void prepare_upstream_headers(http::fields& fields, std::string_view caller,
 
     const auto forwarded = fields.find("X-Forwarded-For");
     if (forwarded == fields.end()) {
-        fields.insert("X-Forwarded-For", client_address);
+        added.append("X-Forwarded-For: ").append(client_address).append("\r\n");
     } else {
         value.assign(forwarded->value()).append(", ").append(client_address);
         fields.set("X-Forwarded-For", value);

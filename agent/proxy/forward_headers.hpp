@@ -43,8 +43,12 @@ void for_each_list_item(std::string_view list, Visit&& visit) {
 ///   replaced;
 /// - `X-Forwarded-For` gets `client_address` appended.
 /// Trace headers (traceparent, tracestate, B3) pass unchanged.
+/// A field the call gains (the usual case: a caller's new `x-cse-context`, an `X-Forwarded-For`
+/// the client did not send) is not put in `fields` but written to `added` as its line
+/// ("Name: value\r\n"), to be sent after them (append_request_head()): Beast's field tree would
+/// allocate an entry for each on every call. `added` is cleared first.
 void prepare_upstream_headers(boost::beast::http::fields& fields, std::string_view caller,
-                              std::string_view client_address);
+                              std::string_view client_address, std::string& added);
 
 /// The calling service named in `x-cse-context` (`x-cse-src-microservice`), empty when the
 /// header is absent, not a JSON object, or names no caller of at most 128 characters.

@@ -211,7 +211,8 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         retry.emplace(retry_config, loop.rng);
     }
 
-    prepare_upstream_headers(request, target.caller, client.address);
+    prepare_upstream_headers(request, target.caller, client.address, client.buffers.added_fields);
+    call.added_fields = client.buffers.added_fields;
     frame_for_upstream(call);
 
     CallAccounting accounting(shared.budget, *meters.active);
@@ -257,7 +258,8 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                 shared.actions("retry", "retried");
             }
         }
-        const auto attempt_started = shared.clock.now();
+        // The first try starts with the call (a clock read less on every call).
+        const auto attempt_started = attempts == 1 ? started : shared.clock.now();
         const auto host_field = authority(*chosen);
 
         // One attempt: connection, request, answer head.

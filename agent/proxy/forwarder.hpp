@@ -41,6 +41,8 @@ struct CallRequest {
     std::string_view buffered_body;
     /// Set for a body above proxy.max_retry_body or of unknown length; null when buffered.
     StreamedBody* streamed_body = nullptr;
+    /// Field lines sent after the head's fields (prepare_upstream_headers()).
+    std::string_view added_fields{};
 };
 
 /// What every event loop of the proxy reads: options and the thread-safe parts of the agent.
@@ -83,6 +85,7 @@ struct CallBuffers {
 
     std::string head;           ///< the head being written (upstream request, then client answer)
     std::string answer_fields;  ///< the provider's answer fields kept for the client
+    std::string added_fields;   ///< field lines the call's request gains (CallRequest)
     std::array<char, kRelayChunk> body;  // NOLINT: filled before use
 };
 

@@ -83,7 +83,9 @@ asio::awaitable<bool> forward_inbound(ProxyShared& shared, LoopState& loop, Clie
             request.find(http::field::host) != request.end()) {
             request.set("X-Forwarded-Host", request[http::field::host]);
         }
-        prepare_upstream_headers(request, "", client.address);  // x-cse-context passes as is
+        // x-cse-context passes as is
+        prepare_upstream_headers(request, "", client.address, client.buffers.added_fields);
+        call.added_fields = client.buffers.added_fields;
         frame_for_upstream(call);
         // A kept connection the app closed while idle gets one more try on a fresh one, for
         // requests that are safe to send twice; nothing else is retried (consumers retry).

@@ -8,7 +8,8 @@ namespace {
 
 namespace http = boost::beast::http;
 
-void append_fields(const http::fields& fields, std::string& out, bool skip_host = false) {
+void append_fields(const http::fields& fields, std::string& out, bool skip_host = false,
+                   std::string_view added = {}) {
     for (const auto& field : fields) {
         if (skip_host && field.name() == http::field::host) {
             continue;
@@ -18,6 +19,7 @@ void append_fields(const http::fields& fields, std::string& out, bool skip_host 
         out.append(field.value());
         out.append("\r\n");
     }
+    out.append(added);
     out.append("\r\n");
 }
 
@@ -28,7 +30,7 @@ void append_version(unsigned version, std::string& out) {
 }  // namespace
 
 void append_request_head(const http::request_header<>& head, std::string_view target,
-                         std::string_view host, std::string& out) {
+                         std::string_view host, std::string_view added, std::string& out) {
     out.append(head.method_string());
     out.push_back(' ');
     out.append(target.empty() ? std::string_view(head.target()) : target);
@@ -38,7 +40,7 @@ void append_request_head(const http::request_header<>& head, std::string_view ta
     if (!host.empty()) {
         out.append("Host: ").append(host).append("\r\n");
     }
-    append_fields(head, out, !host.empty());
+    append_fields(head, out, !host.empty(), added);
 }
 
 void append_status_line(unsigned version, unsigned status, std::string_view reason,

@@ -12,11 +12,12 @@ namespace scagent::proxy {
 // serializer's buffer-sequence iterators cost about a tenth of the proxy's CPU per call (perf,
 // bench/proxy), while a head is just lines appended to a string the connection keeps.
 
-/// Appends "METHOD target HTTP/1.1", the fields and the blank line to `out`. A non-empty
-/// `target` or `host` replaces the head's own request-target or Host field (the proxy rewrites
-/// both per attempt without editing the request).
+/// Appends "METHOD target HTTP/1.1", the fields, the field lines `added` ("Name: value\r\n"
+/// each, see prepare_upstream_headers()) and the blank line to `out`. A non-empty `target` or
+/// `host` replaces the head's own request-target or Host field (the proxy rewrites both per
+/// attempt without editing the request).
 void append_request_head(const boost::beast::http::request_header<>& head, std::string_view target,
-                         std::string_view host, std::string& out);
+                         std::string_view host, std::string_view added, std::string& out);
 
 /// Appends the status line "HTTP/1.x status reason\r\n": `reason` as given, else the standard
 /// phrase of `status` (empty for a code without one).

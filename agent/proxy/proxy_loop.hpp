@@ -69,7 +69,9 @@ class ProxyLoop {
     boost::asio::awaitable<void> sweep_loop();
 
     ProxyShared& shared_;
-    boost::asio::io_context ioc_{1};
+    /// One thread runs it, and only that thread touches its sockets (others post to it): the
+    /// per-socket lock of Asio's reactor is left out (a lock and unlock per operation).
+    boost::asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::vector<std::unique_ptr<Listener>> listeners_;
     runtime::TaskGroup tasks_;
     runtime::Event thread_done_;

@@ -233,9 +233,7 @@ void GovernedSelector::record_outcome(std::string_view service, std::string_view
         balancer->on_attempt_end(called, outcome);
     }
     for (const auto& state : targets) {
-        const bool was_isolated = state->state(instance_id) == gov::BreakerState::kOpen;
-        state->record(instance_id, outcome);
-        if (!was_isolated && state->state(instance_id) == gov::BreakerState::kOpen) {
+        if (state->record(instance_id, outcome)) {
             count("instanceIsolation", "isolated");
         }
     }

@@ -24,8 +24,12 @@ bool InstanceIsolation::try_acquire(std::string_view instance_id) {
     return breaker(instance_id)->try_acquire();
 }
 
-void InstanceIsolation::record(std::string_view instance_id, const CallOutcome& outcome) {
-    breaker(instance_id)->record(outcome);
+bool InstanceIsolation::record(std::string_view instance_id, const CallOutcome& outcome) {
+    // One lookup for the before/after question too: this is on every proxied call.
+    const auto instance = breaker(instance_id);
+    const bool was_open = instance->state() == BreakerState::kOpen;
+    instance->record(outcome);
+    return !was_open && instance->state() == BreakerState::kOpen;
 }
 
 void InstanceIsolation::add_isolated(std::span<const Instance* const> candidates,

@@ -28,8 +28,9 @@ class InstanceIsolation {
 
     /// Asks to call `instance_id`; in half-open this takes one of its trial calls.
     bool try_acquire(std::string_view instance_id);
-    /// Feeds the result of a call to `instance_id` that `try_acquire` admitted.
-    void record(std::string_view instance_id, const CallOutcome& outcome);
+    /// Feeds the result of a call to `instance_id` that `try_acquire` admitted. True when this
+    /// outcome isolated the instance (its breaker opened).
+    bool record(std::string_view instance_id, const CallOutcome& outcome);
     /// The instances that would be refused right now, for `LoadBalancer::pick`.
     Excluded isolated() const;
     /// Adds those of `candidates` that are isolated to `excluded` (the select path: looks up

@@ -32,6 +32,7 @@ SC_AGENT_FUZZ_TARGET(fuzz_request_head) {
                                        {}},
                          locals);
     (void)caller_of(request["x-cse-context"]);
-    prepare_upstream_headers(request, "cart", "127.0.0.1");
+    std::string added;
+    prepare_upstream_headers(request, "cart", "127.0.0.1", added);
     return 0;
 }

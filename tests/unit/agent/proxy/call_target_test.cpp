@@ -54,6 +54,19 @@ TEST(CallTarget, HostStyleAndAbsoluteFormNameTheServiceInTheAuthority) {
     EXPECT_EQ(own.path, "/x");
 }
 
+TEST(CallTarget, OnlyAWholeIpLiteralIsTheProxysOwnAddressWhateverTheHostBefore) {
+    // Hosts alternate, as calls of different clients on one loop do (the last answer is kept).
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_EQ(target_of({.target = "/x", .host = "1.2.3"}).service, "1.2.3");
+        EXPECT_EQ(target_of({.target = "/orders/x", .host = "127.0.0.1:30101"}).service, "orders");
+        EXPECT_EQ(target_of({.target = "/x", .host = "123"}).service, "123");
+        EXPECT_EQ(target_of({.target = "/orders/x", .host = "[fe80::1]"}).service, "orders");
+        EXPECT_EQ(target_of({.target = "/x", .host = "1.2.3.4.5"}).service, "1.2.3.4.5");
+        EXPECT_EQ(target_of({.target = "/orders/x", .host = "[::ffff:10.0.0.1]:1"}).service,
+                  "orders");
+    }
+}
+
 TEST(CallTarget, AnAddressIsNeverAServiceName) {
     EXPECT_EQ(error_of({.target = "http://10.0.0.5:8080/", .host = "10.0.0.5:8080"}),
               "BAD_REQUEST");

@@ -55,17 +55,28 @@ TEST(ForwardHeaders, UpstreamHeadersDropTheAgentsOwnAndChainForwardedFor) {
     fields.set("X-Sc-App", "shop");
     fields.set("X-Sc-Consumer", "cart");
     fields.set("X-Forwarded-For", "10.1.1.1");
-    prepare_upstream_headers(fields, "cart", "127.0.0.1");
+    std::string added = "left from the last call";
+    prepare_upstream_headers(fields, "cart", "127.0.0.1", added);
     EXPECT_EQ(fields.count("X-Sc-App"), 0u);
     EXPECT_EQ(fields.count("X-Sc-Consumer"), 0u);
+    // A field the client sent is edited in place; one the call gains is an added line.
     EXPECT_EQ(fields["X-Forwarded-For"], "10.1.1.1, 127.0.0.1");
-    EXPECT_EQ(nlohmann::json::parse(std::string(fields["x-cse-context"]))["x-cse-src-microservice"],
-              "cart");
+    EXPECT_EQ(fields.count("x-cse-context"), 0u);
+    EXPECT_EQ(added, "x-cse-context: {\"x-cse-src-microservice\":\"cart\"}\r\n");
 
     http::fields anonymous;
-    prepare_upstream_headers(anonymous, "", "127.0.0.1");
+    prepare_upstream_headers(anonymous, "", "127.0.0.1", added);
     EXPECT_EQ(anonymous.count("x-cse-context"), 0u);
-    EXPECT_EQ(anonymous["X-Forwarded-For"], "127.0.0.1");
+    EXPECT_EQ(anonymous.count("X-Forwarded-For"), 0u);
+    EXPECT_EQ(added, "X-Forwarded-For: 127.0.0.1\r\n");
+
+    http::fields chained;
+    chained.set("x-cse-context", R"({"x-cse-user":"u1"})");
+    prepare_upstream_headers(chained, "cart", "10.0.0.9", added);
+    const auto context = nlohmann::json::parse(std::string(chained["x-cse-context"]));
+    EXPECT_EQ(context["x-cse-src-microservice"], "cart");
+    EXPECT_EQ(context["x-cse-user"], "u1");
+    EXPECT_EQ(added, "X-Forwarded-For: 10.0.0.9\r\n");
 }
 
 }  // namespace

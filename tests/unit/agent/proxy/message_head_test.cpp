@@ -16,7 +16,7 @@ TEST(MessageHeadTest, RequestHeadHasTheRequestLineEveryFieldInOrderAndTheBlankLi
     head.insert("X-Custom", "a");
     head.insert("X-Custom", "b");
     std::string out = "kept";
-    append_request_head(head, {}, {}, out);
+    append_request_head(head, {}, {}, {}, out);
     EXPECT_EQ(out,
               "keptPOST /orders?id=7 HTTP/1.1\r\nHost: 10.0.0.5:8080\r\nX-Custom: a\r\n"
               "X-Custom: b\r\n\r\n");
@@ -31,10 +31,10 @@ TEST(MessageHeadTest, RequestHeadTakesTheGivenTargetAndHostInsteadOfTheRequests)
     head.set(http::field::host, "localhost:30101");
     head.insert("X-After", "2");
     std::string out;
-    append_request_head(head, "/list?x=1", "10.0.0.5:8080", out);
+    append_request_head(head, "/list?x=1", "10.0.0.5:8080", "X-Added: 3\r\n", out);
     EXPECT_EQ(out,
               "GET /list?x=1 HTTP/1.1\r\nHost: 10.0.0.5:8080\r\nX-Before: 1\r\nX-After: 2\r\n"
-              "\r\n");
+              "X-Added: 3\r\n\r\n");
     EXPECT_EQ(head.target(), "/orders/list?x=1");  // the request itself is left as it came
 }
 

@@ -229,9 +229,10 @@ TEST(InstanceIsolation, IsolatesPerInstanceAndReportsTheSet) {
     InstanceIsolation iso(cfg, clock);
     for (int i = 0; i < 2; ++i) {
         ASSERT_TRUE(iso.try_acquire("a"));
-        iso.record("a", kFail);
+        // Only the outcome that opens a's breaker says it isolated the instance.
+        EXPECT_EQ(iso.record("a", kFail), i == 1);
         ASSERT_TRUE(iso.try_acquire("b"));
-        iso.record("b", kOk);
+        EXPECT_FALSE(iso.record("b", kOk));
     }
     EXPECT_EQ(iso.isolated().ids, (std::set<std::string, std::less<>>{"a"}));
     EXPECT_FALSE(iso.try_acquire("a"));
@@ -241,7 +242,7 @@ TEST(InstanceIsolation, IsolatesPerInstanceAndReportsTheSet) {
     EXPECT_TRUE(iso.isolated().empty()) << "half-open: a gets one trial call";
     ASSERT_TRUE(iso.try_acquire("a"));
     EXPECT_TRUE(iso.isolated().contains("a")) << "trial in flight";
-    iso.record("a", kOk);
+    EXPECT_FALSE(iso.record("a", kOk));
     EXPECT_EQ(iso.state("a"), BreakerState::kClosed);
     EXPECT_TRUE(iso.isolated().empty());
 }
