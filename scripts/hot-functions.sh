@@ -44,56 +44,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r p_reg p_proxy p_api < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
+# The registry, the provider, agent.yaml, start_agent and stop_agent.
+source scripts/lib/agent-under-test.sh
 
-"$agent" dev-registry --listen "127.0.0.1:$p_reg" --kie-listen "" >"$work/registry.log" 2>&1 &
-sc="http://127.0.0.1:$p_reg/v4/default/registry"
-for _ in $(seq 100); do curl -sf "$sc/health" >/dev/null && break; sleep 0.1; done
-
-# The provider is the dev registry itself: a keep-alive HTTP/1.1 server that answers 200.
-service_id="$(curl -sf -X POST -H 'Content-Type: application/json' "$sc/microservices" \
-    -d '{"service":{"appId":"hot","serviceName":"hot-upstream","version":"1.0.0"}}' |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["serviceId"])')"
-curl -sf -X POST -H 'Content-Type: application/json' "$sc/microservices/$service_id/instances" \
-    -d "{\"instance\":{\"hostName\":\"hot\",\"endpoints\":[\"rest://127.0.0.1:$p_reg\"],\"status\":\"UP\",\"healthCheck\":{\"mode\":\"push\",\"interval\":600,\"times\":3}}}" >/dev/null
-
-mkdir -p "$work/services.d"
-cat >"$work/services.d/hot-client.yaml" <<'EOF'
-servicecomb:
-  service: {app: hot, name: hot-client, version: 1.0.0}
-  instance: {endpoints: []}
-EOF
-cat >"$work/agent.yaml" <<EOF
-registry: {addresses: [http://127.0.0.1:$p_reg]}
-config_center: {addresses: []}
-services: [services.d]
-listen: {proxy: 127.0.0.1:$p_proxy, api: 127.0.0.1:$p_api}
-cache: {snapshot_path: ""}
-drain: {delay: 0s, timeout: 2s}
-log: {level: warn}
-threads: 1
-governance_file: governance.yaml
-EOF
 # Every governance kind bound, as bench/proxy's sc-agent+allgov.
 cat bench/proxy/governance-gov.yaml bench/proxy/governance-allgov.yaml >"$work/governance.yaml"
-
-# start_agent [WRAPPER...]: the agent on agent.yaml, under the command given, until ready.
-start_agent() {
-    (cd "$work" && exec "$@" "$agent" run --config "$work/agent.yaml") >"$work/agent.log" 2>&1 &
-    agent_pid=$!
-    for _ in $(seq 600); do
-        curl -sf "http://127.0.0.1:$p_api/readyz" >/dev/null 2>&1 && return 0
-        kill -0 "$agent_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    cat "$work/agent.log" >&2
-    echo "hot-functions: the agent did not become ready" >&2
-    exit 1
-}
 
 # Calls through the proxy, the local API and a scrape.
 drive() {
@@ -102,14 +57,6 @@ drive() {
         v1/services/hot-upstream/select v1/services/hot-upstream/instances; do
         curl -s -o /dev/null "http://127.0.0.1:$p_api/$path"
     done
-}
-
-# Under perf the agent is perf's child: stopping it ends perf, which writes its data.
-stop_agent() {
-    local child
-    child="$(pgrep -P "$agent_pid" || true)"
-    kill -TERM "${child:-$agent_pid}" 2>/dev/null || true
-    wait "$agent_pid" 2>/dev/null || true
 }
 
 # --- 1. what runs, by callgrind ------------------------------------------------------------
@@ -128,8 +75,7 @@ for pass in 1 2 3 4 5 6; do
     scripts/setup.sh release sc-agent >/dev/null # relinks with the list
     start_agent perf record -q -e page-faults -c 1 -d -k CLOCK_MONOTONIC -o "$work/faults.data"
     drive
-    taskset -c 0 wrk -t1 -c32 -d3s \
-        "http://127.0.0.1:$p_proxy/hot-upstream/v4/default/registry/health" >/dev/null
+    taskset -c 0 wrk -t1 -c32 -d3s "$upstream_url" >/dev/null
     serving_until="$(python3 -c 'import time; print(time.monotonic())')"
     stop_agent
     added="$(python3 scripts/hot-functions.py add-faults "$work/faults.data" "$agent" "$out" \
