@@ -1,6 +1,7 @@
 #include "agent/governance/governance_metrics.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 

@@ -258,8 +258,10 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                 shared.actions("retry", "retried");
             }
         }
-        // The first try starts with the call (a clock read less on every call).
-        const auto attempt_started = attempts == 1 ? started : shared.clock.now();
+        // Read per try, not taken from the call's start: the first try's latency (isolation's
+        // slow calls, WeightedResponse) must not include a discovery wait, a rate limiter's
+        // hold, a bulkhead queue or an injected delay before it.
+        const auto attempt_started = shared.clock.now();
         const auto host_field = authority(*chosen);
 
         // One attempt: connection, request, answer head.

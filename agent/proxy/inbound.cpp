@@ -83,8 +83,8 @@ asio::awaitable<bool> forward_inbound(ProxyShared& shared, LoopState& loop, Clie
             request.find(http::field::host) != request.end()) {
             request.set("X-Forwarded-Host", request[http::field::host]);
         }
-        // x-cse-context passes as is
-        prepare_upstream_headers(request, "", client.address, client.buffers.added_fields);
+        prepare_upstream_headers(request, /*caller=*/"", client.address,
+                                 client.buffers.added_fields);  // x-cse-context passes as is
         call.added_fields = client.buffers.added_fields;
         frame_for_upstream(call);
         // A kept connection the app closed while idle gets one more try on a fresh one, for

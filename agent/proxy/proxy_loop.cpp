@@ -10,6 +10,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <cassert>
 #include <system_error>
 
 #include "agent/proxy/idle_deadline.hpp"
@@ -74,6 +75,7 @@ ProxyLoop::~ProxyLoop() {
 
 tcp::endpoint ProxyLoop::bind(const tcp::endpoint& listen, const ProxyListen& what,
                               bool reuse_port) {
+    assert(!thread_.joinable() && "bind() after start(): the loop's sockets are its thread's");
     auto listener = std::make_unique<Listener>(
         Listener{tcp::acceptor(ioc_), what.caller, what.inbound, 0, asio::steady_timer(ioc_)});
     auto& acceptor = listener->acceptor;

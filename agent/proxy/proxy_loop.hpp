@@ -34,7 +34,8 @@ class ProxyLoop {
 
     /// Binds `listen` (an endpoint; port 0 picks one) for the calls `what` describes: made as
     /// its caller ("" = decided per request), or provider-side to its inbound app. Returns the
-    /// bound endpoint. Throws std::system_error on failure.
+    /// bound endpoint. Throws std::system_error on failure. Before start() only: once the
+    /// loop's thread runs, no other thread may touch its sockets (see ioc_).
     boost::asio::ip::tcp::endpoint bind(const boost::asio::ip::tcp::endpoint& listen,
                                         const ProxyListen& what, bool reuse_port);
     /// Starts accepting on the loop's own thread.

@@ -25,6 +25,7 @@ scripts/setup.sh release sc-agent >/dev/null
 
 work="$(mktemp -d)"
 cleanup() {
+    # shellcheck disable=SC2046  # one pid per word
     kill $(jobs -p) 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$work"
@@ -51,7 +52,12 @@ if grep -qE "Non-2xx|Socket errors" "$work/wrk.txt"; then
     echo "instructions: calls failed; no figure" >&2
     exit 1
 fi
+dump="$work/callgrind.out.1"
 calls="$(awk '/requests in/ {print $1}' "$work/wrk.txt")"
-instructions="$(awk '/^(summary|totals):/ {print $2; exit}' "$work/callgrind.out.1")"
+instructions="$(awk '/^(summary|totals):/ {print $2; exit}' "$dump" 2>/dev/null || true)"
+if [ -z "$calls" ] || [ "$calls" = 0 ] || [ -z "$instructions" ]; then
+    echo "instructions: no calls counted or no callgrind dump ($dump)" >&2
+    exit 1
+fi
 echo "instructions: policies $policies, $calls calls, $instructions instructions," \
     "$((instructions / calls)) per call"

@@ -410,5 +410,25 @@ TEST_F(GovernanceStoreTest, RouteBodyShowsSourcesStatusErrorsAndSpec) {
     EXPECT_EQ(body["counts"]["retry"]["rejected"], 1);
 }
 
+TEST(GovernanceMetricsTest, ActionCountersStayWithTheirOwnRegistryOnOneThread) {
+    // Each thread remembers the counters it used; two metrics objects must not share them.
+    metrics::MetricsRegistry first_registry;
+    metrics::MetricsRegistry second_registry;
+    GovernanceMetrics first(first_registry);
+    GovernanceMetrics second(second_registry);
+    first.action("loadbalance", "picked").Increment();
+    first.action("loadbalance", "picked").Increment();
+    second.action("loadbalance", "picked").Increment();
+    first.action("retry", "retried").Increment();
+    EXPECT_EQ(first.action("loadbalance", "picked").Value(), 2.0);
+    EXPECT_EQ(second.action("loadbalance", "picked").Value(), 1.0);
+    EXPECT_EQ(first.action("retry", "retried").Value(), 1.0);
+    EXPECT_EQ(second.action("retry", "retried").Value(), 0.0);
+    EXPECT_NE(second_registry.exposition().find(
+                  R"(sc_agent_governance_actions_total{action="picked",kind="loadbalance"} 1)"),
+              std::string::npos)
+        << second_registry.exposition();
+}
+
 }  // namespace
 }  // namespace scagent::governance
