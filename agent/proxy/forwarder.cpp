@@ -114,7 +114,8 @@ LoopState::LoopState(ProxyShared& shared, std::uint64_t seed)
            shared.clock),
       meters(shared.metrics),
       rng(seed),
-      guards(*shared.guards) {}
+      guards(*shared.guards),
+      selector(shared.selector, seed ^ 0x9e3779b97f4a7c15ULL) {}
 
 asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientSide client,
                                    CallRequest call) {
@@ -232,16 +233,17 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
 
     const plugins::Instance* last_instance = nullptr;
     while (!failure) {
-        const plugins::Instance* chosen = nullptr;
+        plugins::governance::LoopSelector::Pick pick;
         if (stay_on_previous && previous != nullptr) {
             const std::array<const plugins::Instance*, 1> only{previous};
-            chosen = shared.selector.select_in(snapshot.get(), only, view);
+            pick = loop.selector.select(snapshot, only, view);
         } else {
-            chosen = shared.selector.select_in(
-                snapshot.get(),
+            pick = loop.selector.select(
+                snapshot,
                 std::span<const plugins::Instance* const>(remaining.data(), remaining.size()),
                 view);
         }
+        const plugins::Instance* chosen = pick.instance;
         if (chosen == nullptr) {
             if (attempts == 0) {
                 failure = no_instance(
@@ -332,9 +334,9 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         // Every pick ends with one outcome (it ends the balancer's attempt and any half-open
         // trial). A stale kept connection or a full pool says nothing about the instance.
         const bool instance_fault = !result.stale_connection && result.ended != Ended::kAtCapacity;
-        shared.selector.record_outcome(
-            target.service, chosen->instance_id,
-            !instance_fault || (result.ended == Ended::kAnswered && result.status < 500), latency);
+        loop.selector.record_outcome(
+            pick, !instance_fault || (result.ended == Ended::kAnswered && result.status < 500),
+            latency);
         if (result.ended != Ended::kAnswered) {
             loop.meters.count_upstream_error(meters, result.reason);
         }

@@ -17,6 +17,7 @@
 #include "agent/proxy/retry_budget.hpp"
 #include "agent/proxy/upstream_pool.hpp"
 #include "plugins/api/rng.hpp"
+#include "plugins/governance/loop_selector.hpp"
 
 namespace spdlog {
 class logger;
@@ -75,6 +76,7 @@ struct LoopState {
     ServiceMeters meters;
     plugins::SeededRng rng;
     LoopGuards guards;
+    plugins::governance::LoopSelector selector;
 };
 
 /// Scratch space a client connection lends each of its calls in turn, so that a call allocates

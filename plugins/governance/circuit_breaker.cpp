@@ -129,6 +129,17 @@ CircuitBreaker::CircuitBreaker(std::shared_ptr<const CircuitBreakerConfig> confi
     } else if (config_->force_closed) {
         state_ = BreakerState::kForcedClosed;
     }
+    publish();
+}
+
+void CircuitBreaker::publish() noexcept {
+    published_state_.store(state_, std::memory_order_release);
+    // Forced closed counts nothing; a full window of successes stays one after a success.
+    const bool clean_full_window = state_ == BreakerState::kClosed && !ring_.empty() &&
+                                   ring_used_ == ring_.size() && window_.failures == 0 &&
+                                   window_.slow == 0;
+    successes_change_nothing_.store(clean_full_window || state_ == BreakerState::kForcedClosed,
+                                    std::memory_order_release);
 }
 
 bool CircuitBreaker::open_elapsed(Clock::TimePoint now) const noexcept {
@@ -141,6 +152,11 @@ bool CircuitBreaker::trials_lost(Clock::TimePoint now) const noexcept {
 }
 
 bool CircuitBreaker::try_acquire() noexcept {
+    // Only record() leaves closed: a closed breaker admits without the lock or the clock.
+    if (const auto seen = published_state_.load(std::memory_order_acquire);
+        seen == BreakerState::kClosed || seen == BreakerState::kForcedClosed) {
+        return true;
+    }
     const auto now = clock_.now();
     std::lock_guard lock(mutex_);
     switch (state_) {
@@ -177,6 +193,10 @@ void CircuitBreaker::release() noexcept {
 }
 
 bool CircuitBreaker::rejecting() const noexcept {
+    if (const auto seen = published_state_.load(std::memory_order_acquire);
+        seen == BreakerState::kClosed || seen == BreakerState::kForcedClosed) {
+        return false;
+    }
     const auto now = clock_.now();
     std::lock_guard lock(mutex_);
     switch (state_) {
@@ -195,8 +215,7 @@ bool CircuitBreaker::rejecting() const noexcept {
 }
 
 BreakerState CircuitBreaker::state() const noexcept {
-    std::lock_guard lock(mutex_);
-    return state_;
+    return published_state_.load(std::memory_order_acquire);
 }
 
 bool CircuitBreaker::is_failure(const CallOutcome& outcome) const noexcept {
@@ -210,11 +229,15 @@ bool CircuitBreaker::over_threshold(const Counts& counts) const noexcept {
            static_cast<double>(counts.slow) * 100 / calls >= config_->slow_call_rate_threshold;
 }
 
-void CircuitBreaker::record(const CallOutcome& outcome) noexcept {
-    const auto now = clock_.now();
+bool CircuitBreaker::record(const CallOutcome& outcome) noexcept {
     const bool failure = is_failure(outcome);
     const bool slow = outcome.latency > config_->slow_call_duration_threshold;
+    if (!failure && !slow && successes_change_nothing_.load(std::memory_order_acquire)) {
+        return false;  // invariant 4: the window would be the same
+    }
+    const auto now = clock_.now();
     std::lock_guard lock(mutex_);
+    const auto before = state_;
     if (state_ == BreakerState::kClosed) {
         add_to_window(failure, slow, now);
         std::int64_t minimum = config_->minimum_number_of_calls;
@@ -233,6 +256,8 @@ void CircuitBreaker::record(const CallOutcome& outcome) noexcept {
                        now);
         }
     }
+    publish();
+    return before != BreakerState::kOpen && state_ == BreakerState::kOpen;
 }
 
 void CircuitBreaker::add_to_window(bool failure, bool slow, Clock::TimePoint now) {
@@ -297,6 +322,7 @@ void CircuitBreaker::transition(BreakerState to, Clock::TimePoint now) {
     ring_used_ = 0;
     std::fill(buckets_.begin(), buckets_.end(), Bucket{});
     last_second_ = -1;
+    publish();
     if (on_transition_) {
         on_transition_(to);
     }

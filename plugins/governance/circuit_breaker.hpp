@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -57,7 +58,10 @@ std::string_view breaker_state_name(BreakerState state) noexcept;
 ///    `waitDurationInOpenState` after the last one was granted are given out again: a caller
 ///    that never reports (an app using `select` without `outcome`) cannot keep an instance
 ///    isolated for good.
-/// Thread-safe: one mutex per breaker.
+/// 4. What most calls ask needs no lock: a closed breaker admits without one, and a success
+///    added to a full COUNT_BASED window of successes changes nothing, so it is not added
+///    (every proxied call asks both; the lock is taken only when something can change).
+/// Thread-safe: one mutex per breaker; the two answers above are atomics published under it.
 class CircuitBreaker {
   public:
     /// Told each change of state, under the breaker's lock: keep it short, do not call back.
@@ -70,8 +74,9 @@ class CircuitBreaker {
     bool try_acquire() noexcept;
     /// Gives back a permission whose call was never made (cancelled before sending).
     void release() noexcept;
-    /// Reports the result of a call that `try_acquire` admitted.
-    void record(const CallOutcome& outcome) noexcept;
+    /// Reports the result of a call that `try_acquire` admitted. True when this outcome opened
+    /// the breaker (decided under its lock: one caller learns it per opening).
+    bool record(const CallOutcome& outcome) noexcept;
 
     BreakerState state() const noexcept;
     /// Would `try_acquire` refuse right now? Does not change state.
@@ -96,12 +101,17 @@ class CircuitBreaker {
     void transition(BreakerState to, Clock::TimePoint now);
     bool open_elapsed(Clock::TimePoint now) const noexcept;
     bool trials_lost(Clock::TimePoint now) const noexcept;
+    /// Publishes state_ and whether a success would change anything (under mutex_).
+    void publish() noexcept;
 
     std::shared_ptr<const CircuitBreakerConfig> config_;
     Clock& clock_;
     Clock::TimePoint epoch_;
     TransitionListener on_transition_;
     mutable std::mutex mutex_;
+    // Read without the lock (invariant 4); written only under it, by publish().
+    std::atomic<BreakerState> published_state_{BreakerState::kClosed};
+    std::atomic<bool> successes_change_nothing_{false};
     BreakerState state_ = BreakerState::kClosed;
     Clock::TimePoint opened_at_{};
     // Closed window: totals plus either a ring of calls or a ring of one-second buckets.

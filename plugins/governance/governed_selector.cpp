@@ -40,11 +40,40 @@ std::string_view route_action(gov::RouteOutcome outcome) {
 /// empty (a kie key always has one after `servicecomb.instanceIsolation.`).
 constexpr std::string_view kDefaultIsolationKey{};
 
-/// Bounds re-picks when the chosen instance's breaker refuses at the last moment (half-open
-/// trial calls used up by a concurrent select).
-constexpr int kMaxPicks = 4;
+/// The selector's one Rng, drawn from by any thread: each draw under the selector's lock.
+class LockedRng final : public plugins::Rng {
+  public:
+    LockedRng(std::mutex& mutex, plugins::Rng& rng) : mutex_(mutex), rng_(rng) {}
+    std::uint64_t below(std::uint64_t bound) noexcept override {
+        std::lock_guard lock(mutex_);
+        return rng_.below(bound);
+    }
+    double unit() noexcept override {
+        std::lock_guard lock(mutex_);
+        return rng_.unit();
+    }
+
+  private:
+    std::mutex& mutex_;
+    plugins::Rng& rng_;
+};
 
 }  // namespace
+
+RouteOutcome route_candidates(const GovernanceSnapshot* snapshot,
+                              std::span<const Instance* const> candidates,
+                              const plugins::RequestView& request,
+                              const plugins::Excluded& excluded, plugins::Rng& rng,
+                              const ActionCounter& count, RouteResult& routed) {
+    if (!snapshot || !snapshot->route_rule_for(request.service_name)) {
+        return RouteOutcome::kNoRule;  // and no copy of the candidate list
+    }
+    routed = snapshot->route(candidates, request, excluded, rng);
+    if (routed.outcome != RouteOutcome::kNoRule && count) {
+        count("routeRule", route_action(routed.outcome));
+    }
+    return routed.outcome;
+}
 
 std::shared_ptr<const gov::CircuitBreakerConfig> GovernedSelector::default_isolation() {
     static const auto config = [] {
@@ -133,37 +162,10 @@ const Instance* GovernedSelector::select(std::string_view service,
     return select_named(snapshot.get(), candidates, named);
 }
 
-const Instance* GovernedSelector::select_in(const GovernanceSnapshot* snapshot,
-                                            std::span<const Instance* const> candidates,
-                                            const plugins::RequestView& request) {
-    return select_named(snapshot, candidates, request);
-}
-
-const Instance* GovernedSelector::select_named(const GovernanceSnapshot* snapshot,
-                                               std::span<const Instance* const> candidates,
-                                               const plugins::RequestView& request) {
-    plugins::Excluded excluded;
-    const auto isolation = isolation_for(snapshot, request);
-    isolation->add_isolated(candidates, excluded);
-
-    gov::RouteResult routed;
-    if (snapshot && snapshot->route_rule_for(request.service_name)) {
-        std::lock_guard lock(mutex_);
-        routed = snapshot->route(candidates, request, excluded, rng_);
-    } else {
-        // No rule: skip route()'s copy of the candidate list.
-        routed.outcome = gov::RouteOutcome::kNoRule;
-    }
-    const auto routed_candidates = routed.outcome == gov::RouteOutcome::kNoRule
-                                       ? candidates
-                                       : std::span<const Instance* const>(routed.instances);
-    if (routed.outcome != gov::RouteOutcome::kNoRule) {
-        count("routeRule", route_action(routed.outcome));
-    }
-    if (routed.outcome == gov::RouteOutcome::kEmpty) {
-        return nullptr;
-    }
-
+GovernedSelector::Resolved GovernedSelector::resolve(const GovernanceSnapshot* snapshot,
+                                                     const plugins::RequestView& request) {
+    Resolved resolved;
+    resolved.isolation = isolation_for(snapshot, request);
     auto config = snapshot ? snapshot->loadbalance_for(request) : nullptr;
     if (!config) {
         config = default_loadbalance();
@@ -171,30 +173,24 @@ const Instance* GovernedSelector::select_named(const GovernanceSnapshot* snapsho
     // One key string per thread, reused: no allocation on each call.
     thread_local std::string balancer_key;
     balancer_key.assign(request.service_name).append("#").append(config->meta.name);
-    auto balancer = balancers_.obtain(balancer_key, config);
-    {
-        std::lock_guard lock(mutex_);
-        auto& used = used_balancers_[request.service_name];
-        if (auto it = used.find(balancer_key); it == used.end() || it->second != balancer) {
-            used.insert_or_assign(balancer_key, balancer);
-        }
+    resolved.balancer = balancers_.obtain(balancer_key, config);
+    std::lock_guard lock(mutex_);
+    auto& used = used_balancers_[request.service_name];
+    if (auto it = used.find(balancer_key); it == used.end() || it->second != resolved.balancer) {
+        used.insert_or_assign(balancer_key, resolved.balancer);
     }
-    for (int attempt = 0; attempt < kMaxPicks; ++attempt) {
-        const Instance* picked = balancer->pick(routed_candidates, request, excluded);
-        if (!picked) {
-            break;
-        }
-        if (isolation->try_acquire(picked->instance_id)) {
-            count("loadbalance", "picked");
-            balancer->on_attempt_start(*picked);
-            return picked;
-        }
-        excluded.ids.insert(picked->instance_id);
-    }
-    if (!excluded.empty()) {
-        count("instanceIsolation", "exhausted");
-    }
-    return nullptr;
+    return resolved;
+}
+
+const Instance* GovernedSelector::select_named(const GovernanceSnapshot* snapshot,
+                                               std::span<const Instance* const> candidates,
+                                               const plugins::RequestView& request) {
+    const auto states = resolve(snapshot, request);
+    LockedRng rng(mutex_, rng_);
+    return governed_pick(snapshot, candidates, request, rng, {*states.isolation, *states.balancer},
+                         actions_, [&](const Instance& instance) {
+                             return states.isolation->try_acquire(instance.instance_id);
+                         });
 }
 
 void GovernedSelector::record_outcome(std::string_view service, std::string_view instance_id,
@@ -269,6 +265,9 @@ void GovernedSelector::retain(const std::set<std::string, std::less<>>& services
         [&](std::string_view key) { return services.contains(key.substr(0, key.find('#'))); });
     balancers_.for_each(
         [&](plugins::lb::LoadBalancer& balancer) { balancer.retain_instances(instance_ids); });
+    // Last, once everything above is forgotten: loops drop what they resolved before this and
+    // resolve again on their next call.
+    generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::size_t GovernedSelector::tracked_instances() const {

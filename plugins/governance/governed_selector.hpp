@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -16,6 +17,7 @@
 #include "plugins/api/instance.hpp"
 #include "plugins/api/request_view.hpp"
 #include "plugins/api/rng.hpp"
+#include "plugins/governance/governed_pick.hpp"
 #include "plugins/governance/instance_isolation.hpp"
 #include "plugins/governance/loadbalance_policy.hpp"
 #include "plugins/governance/policy_state_cache.hpp"
@@ -44,15 +46,23 @@ namespace scagent::plugins::governance {
 ///    balancers `service`'s selects used (WeightedResponse), as the proxy will per attempt.
 /// 5. Per-instance isolation state exists only for instances selected or reported (the caller
 ///    reports only cached instances) and retain() drops it once they leave the cache.
-/// Thread-safe: callable from any connection's thread.
+/// Thread-safe: callable from any connection's thread. A proxy loop goes through its own
+/// LoopSelector, which asks resolve() once per snapshot and policy and then needs no lock.
 class GovernedSelector {
   public:
     using SnapshotSource =
         std::function<std::shared_ptr<const plugins::governance::GovernanceSnapshot>()>;
 
-    /// Told every governance action taken (`kind` e.g. "instanceIsolation", `action` e.g.
-    /// "isolated"); the agent counts them in sc_agent_governance_actions_total.
-    using ActionCounter = std::function<void(std::string_view kind, std::string_view action)>;
+    using ActionCounter = plugins::governance::ActionCounter;
+    using Isolation = plugins::governance::InstanceIsolation;
+    using IsolationPtr = std::shared_ptr<Isolation>;
+
+    /// The states a request's picks use: its instanceIsolation policy's (or the default) and
+    /// the balancer of (service, its loadbalance policy). Never null.
+    struct Resolved {
+        IsolationPtr isolation;
+        std::shared_ptr<plugins::lb::LoadBalancer> balancer;
+    };
 
     GovernedSelector(SnapshotSource snapshots, plugins::Clock& clock, ActionCounter actions = {},
                      std::uint64_t seed = 0x5eed);
@@ -64,16 +74,20 @@ class GovernedSelector {
     const plugins::Instance* select(std::string_view service,
                                     std::span<const plugins::Instance* const> candidates,
                                     const plugins::RequestView& request);
-    /// The same against `snapshot` (null: no governance), the one the calling request reads
-    /// from start to end, so a reload between its policies and its pick cannot mix two
-    /// revisions. `request.service_name` must be the target service.
-    const plugins::Instance* select_in(const GovernanceSnapshot* snapshot,
-                                       std::span<const plugins::Instance* const> candidates,
-                                       const plugins::RequestView& request);
     /// The same over a plain list; returns a copy.
     std::optional<plugins::Instance> select(std::string_view service,
                                             std::span<const plugins::Instance> candidates,
                                             const plugins::RequestView& request);
+
+    /// The states for `request` (its service_name the target) under `snapshot` (null: none),
+    /// remembered as used by the service, so that outcomes reported by name reach them and
+    /// retain() can forget them. What select does first; a LoopSelector keeps the answer.
+    Resolved resolve(const GovernanceSnapshot* snapshot, const plugins::RequestView& request);
+    /// Changes with every retain(): states resolved before it may have been forgotten here.
+    std::uint64_t generation() const noexcept {
+        return generation_.load(std::memory_order_acquire);
+    }
+    const ActionCounter& actions() const noexcept { return actions_; }
 
     /// A call the app made to `instance_id` of `service` ended; feeds instance isolation and
     /// the load balancers of `service` (latency, in-flight count).
@@ -99,14 +113,12 @@ class GovernedSelector {
                                           std::span<const plugins::Instance* const> candidates,
                                           const plugins::RequestView& request);
 
-    using Isolation = plugins::governance::InstanceIsolation;
-    using IsolationPtr = std::shared_ptr<Isolation>;
-
     /// The matching instanceIsolation state, or the default one; never null.
     IsolationPtr isolation_for(const plugins::governance::GovernanceSnapshot* snapshot,
                                const plugins::RequestView& request);
     void count(std::string_view kind, std::string_view action);
 
+    std::atomic<std::uint64_t> generation_{0};
     SnapshotSource snapshots_;
     plugins::Clock& clock_;
     ActionCounter actions_;

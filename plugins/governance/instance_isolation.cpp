@@ -1,15 +1,46 @@
 #include "plugins/governance/instance_isolation.hpp"
 
 namespace scagent::plugins::governance {
+namespace {
+
+/// Keeps one breaker's share of InstanceIsolation::not_closed_: counted while the breaker is
+/// away from closed, given back when it closes or when the breaker (its listener) is destroyed.
+/// Touched only under the breaker's lock (transition listeners run there) or at its end.
+class NotClosedShare {
+  public:
+    explicit NotClosedShare(std::shared_ptr<std::atomic<int>> count) : count_(std::move(count)) {}
+    NotClosedShare(const NotClosedShare&) = delete;
+    NotClosedShare& operator=(const NotClosedShare&) = delete;
+    ~NotClosedShare() { set(false); }
+
+    void follow(BreakerState to) {
+        set(to != BreakerState::kClosed && to != BreakerState::kForcedClosed);
+    }
+
+  private:
+    void set(bool away) {
+        if (away != counted_) {
+            counted_ = away;
+            count_->fetch_add(away ? 1 : -1, std::memory_order_acq_rel);
+        }
+    }
+
+    std::shared_ptr<std::atomic<int>> count_;
+    bool counted_ = false;
+};
+
+}  // namespace
 
 std::shared_ptr<CircuitBreaker> InstanceIsolation::breaker(std::string_view instance_id) {
     std::lock_guard lock(mutex_);
     auto it = breakers_.find(instance_id);
     if (it == breakers_.end()) {
-        it = breakers_
-                 .emplace(std::string(instance_id),
-                          std::make_shared<CircuitBreaker>(config_, clock_))
-                 .first;
+        auto share = std::make_shared<NotClosedShare>(not_closed_);
+        auto made = std::make_shared<CircuitBreaker>(
+            config_, clock_, [share](BreakerState to) { share->follow(to); });
+        // A forced-open breaker starts away from closed without a transition.
+        share->follow(made->state());
+        it = breakers_.emplace(std::string(instance_id), std::move(made)).first;
     }
     return it->second;
 }
@@ -25,15 +56,14 @@ bool InstanceIsolation::try_acquire(std::string_view instance_id) {
 }
 
 bool InstanceIsolation::record(std::string_view instance_id, const CallOutcome& outcome) {
-    // One lookup for the before/after question too: this is on every proxied call.
-    const auto instance = breaker(instance_id);
-    const bool was_open = instance->state() == BreakerState::kOpen;
-    instance->record(outcome);
-    return !was_open && instance->state() == BreakerState::kOpen;
+    return breaker(instance_id)->record(outcome);
 }
 
 void InstanceIsolation::add_isolated(std::span<const Instance* const> candidates,
                                      Excluded& excluded) const {
+    if (not_closed_->load(std::memory_order_acquire) == 0) {
+        return;  // every breaker admits: nothing to look up
+    }
     std::lock_guard lock(mutex_);
     if (breakers_.empty()) {
         return;

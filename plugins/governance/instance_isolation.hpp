@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,11 +21,17 @@ namespace scagent::plugins::governance {
 ///
 /// Invariant: a breaker exists only for an instance that was selected or reported; callers
 /// report only cached instances and prune with retain_only, so the map is bounded by the cache.
-/// Thread-safe; the map lock is held only to find or create an instance's breaker.
+/// Thread-safe; the map lock is held only to find or create an instance's breaker, and not at
+/// all by add_isolated() while every breaker is closed (the common case: each breaker counts
+/// itself in `not_closed_` while it is open or half-open).
 class InstanceIsolation {
   public:
     InstanceIsolation(std::shared_ptr<const CircuitBreakerConfig> config, Clock& clock)
         : config_(std::move(config)), clock_(clock) {}
+
+    /// The breaker of `instance_id`, made on first use: an event loop keeps it, and asks it
+    /// directly (LoopSelector) instead of looking it up here on every call.
+    std::shared_ptr<CircuitBreaker> breaker(std::string_view instance_id);
 
     /// Asks to call `instance_id`; in half-open this takes one of its trial calls.
     bool try_acquire(std::string_view instance_id);
@@ -43,11 +50,14 @@ class InstanceIsolation {
     const CircuitBreakerConfig& config() const noexcept { return *config_; }
 
   private:
-    std::shared_ptr<CircuitBreaker> breaker(std::string_view instance_id);
     std::shared_ptr<CircuitBreaker> find(std::string_view instance_id) const;
 
     std::shared_ptr<const CircuitBreakerConfig> config_;
     Clock& clock_;
+    /// Breakers open or half-open right now, including forgotten ones still alive elsewhere
+    /// (each gives its count back when it closes or is destroyed). Shared: a breaker may
+    /// outlive this object in a loop's cache.
+    std::shared_ptr<std::atomic<int>> not_closed_ = std::make_shared<std::atomic<int>>(0);
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<CircuitBreaker>, std::less<>> breakers_;
 };

@@ -7,6 +7,7 @@
 
 #include "plugins/api/clock.hpp"
 #include "plugins/governance/governed_selector.hpp"
+#include "plugins/governance/loop_selector.hpp"
 
 namespace {
 
@@ -68,6 +69,62 @@ void BM_GovernedSelect(benchmark::State& state, bool with_route_rule) {
 }
 BENCHMARK_CAPTURE(BM_GovernedSelect, NoRouteRule_1kInstances_100Groups, false);
 BENCHMARK_CAPTURE(BM_GovernedSelect, RouteRule2080_1kInstances_100Groups, true);
+
+// A proxy loop's pick and outcome (LoopSelector), as the proxy makes them per call: the states
+// are found in the loop's tables, a closed breaker and RoundRobin answer with atomics.
+void BM_LoopSelectAndOutcome(benchmark::State& state, bool with_route_rule, int instances_n) {
+    const auto snapshot = hundred_groups(with_route_rule);
+    GovernedSelector shared([snapshot] { return snapshot; }, plugins::system_clock());
+    LoopSelector loop(shared, 7);
+    auto instances = thousand_instances();
+    instances.resize(static_cast<std::size_t>(instances_n));
+    std::vector<const Instance*> candidates;
+    for (const auto& instance : instances) {
+        candidates.push_back(&instance);
+    }
+    RequestView request;
+    request.service_name = "orders";
+    request.method = "GET";
+    request.path = "/api/v" + std::to_string(kGroups - 1) + "/orders/42";
+    for (auto _ : state) {
+        auto pick = loop.select(snapshot, candidates, request);
+        benchmark::DoNotOptimize(pick.instance);
+        loop.record_outcome(pick, true, std::chrono::milliseconds(1));
+    }
+}
+BENCHMARK_CAPTURE(BM_LoopSelectAndOutcome, NoRouteRule_2Instances_100Groups, false, 2);
+BENCHMARK_CAPTURE(BM_LoopSelectAndOutcome, NoRouteRule_1kInstances_100Groups, false, 1000);
+BENCHMARK_CAPTURE(BM_LoopSelectAndOutcome, RouteRule2080_1kInstances_100Groups, true, 1000);
+
+// Without governance items (the default isolation and RoundRobin), three instances: the cost of
+// the pick itself, the shared selector's path (the local API's) against a loop's.
+void BM_PickWithoutGovernance(benchmark::State& state, bool through_loop) {
+    const auto snapshot = GovernanceSnapshot::build({}, {"shop", "1.0.0"});
+    GovernedSelector shared([snapshot] { return snapshot; }, plugins::system_clock());
+    LoopSelector loop(shared, 7);
+    auto instances = thousand_instances();
+    instances.resize(3);
+    std::vector<const Instance*> candidates;
+    for (const auto& instance : instances) {
+        candidates.push_back(&instance);
+    }
+    RequestView request;
+    request.service_name = "orders";
+    request.method = "GET";
+    request.path = "/orders/42";
+    for (auto _ : state) {
+        if (through_loop) {
+            auto pick = loop.select(snapshot, candidates, request);
+            loop.record_outcome(pick, true, std::chrono::milliseconds(1));
+        } else {
+            const auto* picked = shared.select("orders", candidates, request);
+            shared.record_outcome("orders", picked->instance_id, true,
+                                  std::chrono::milliseconds(1));
+        }
+    }
+}
+BENCHMARK_CAPTURE(BM_PickWithoutGovernance, SharedSelector_3Instances, false);
+BENCHMARK_CAPTURE(BM_PickWithoutGovernance, LoopSelector_3Instances, true);
 
 }  // namespace
 

@@ -220,6 +220,116 @@ TEST(CircuitBreaker, ForcedStates) {
     EXPECT_EQ(breaker_state_name(closed.state()), "FORCED_CLOSED");
 }
 
+TEST(CircuitBreaker, SuccessesOnAFullWindowOfSuccessesChangeNothingAndFailuresStillCount) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 4\n"
+                            "minimumNumberOfCalls: 4\nfailureRateThreshold: 50\n"),
+                     clock);
+    // Fills the window with successes, then many more (the lock-free path).
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_TRUE(b.try_acquire());
+        EXPECT_FALSE(b.record(kOk));
+    }
+    ASSERT_TRUE(b.try_acquire());
+    EXPECT_FALSE(b.record(kFail)) << "1 of 4";
+    ASSERT_TRUE(b.try_acquire());
+    EXPECT_FALSE(b.record(kSlow)) << "a slow success is not a failure, and is counted";
+    ASSERT_TRUE(b.try_acquire());
+    EXPECT_TRUE(b.record(kFail)) << "2 of the last 4 failed: this outcome opened it";
+    EXPECT_EQ(b.state(), BreakerState::kOpen);
+    EXPECT_FALSE(b.try_acquire());
+    EXPECT_TRUE(b.rejecting());
+    EXPECT_FALSE(b.record(kFail)) << "already open: a late outcome opens nothing";
+}
+
+TEST(CircuitBreaker, AFailureAfterSuccessesSlidesOutOfTheWindowAgain) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 3\n"
+                            "minimumNumberOfCalls: 3\nfailureRateThreshold: 60\n"),
+                     clock);
+    call(b, kOk);
+    call(b, kOk);
+    call(b, kFail);  // 1 of 3: closed, and the window is no longer all successes
+    call(b, kOk);
+    call(b, kOk);
+    call(b, kOk);  // the failure slid out: all successes again
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kClosed) << "1 of 3 < 60%";
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kOpen) << "2 of 3 >= 60%";
+}
+
+TEST(CircuitBreaker, AHalfOpenTrialThatFailsOpensItAgainAndSaysSo) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 1\n"
+                            "minimumNumberOfCalls: 1\nwaitDurationInOpenState: 5S\n"
+                            "permittedNumberOfCallsInHalfOpenState: 1\n"),
+                     clock);
+    ASSERT_TRUE(b.try_acquire());
+    EXPECT_TRUE(b.record(kFail));
+    clock.advance(seconds(5));
+    EXPECT_FALSE(b.rejecting());
+    ASSERT_TRUE(b.try_acquire());
+    EXPECT_EQ(b.state(), BreakerState::kHalfOpen);
+    EXPECT_TRUE(b.rejecting()) << "its one trial is out";
+    EXPECT_TRUE(b.record(kFail));
+    EXPECT_EQ(b.state(), BreakerState::kOpen);
+}
+
+TEST(InstanceIsolation, AnIsolatedInstanceIsFoundAfterAnotherWasForgottenWhileOpen) {
+    FakeClock clock;
+    auto cfg = parse_ok<CircuitBreakerConfig>(
+        "servicecomb.instanceIsolation.i",
+        "slidingWindowType: COUNT_BASED\nslidingWindowSize: 1\nminimumNumberOfCalls: 1\n"
+        "waitDurationInOpenState: 5S\npermittedNumberOfCallsInHalfOpenState: 1\n");
+    InstanceIsolation iso(cfg, clock);
+    Instance a;
+    a.instance_id = "a";
+    Instance b;
+    b.instance_id = "b";
+    const std::vector<const Instance*> both{&a, &b};
+    {
+        auto held = iso.breaker("a");  // as a loop's table holds it
+        ASSERT_TRUE(held->try_acquire());
+        EXPECT_TRUE(held->record(kFail));
+        Excluded excluded;
+        iso.add_isolated(both, excluded);
+        EXPECT_EQ(excluded.ids, (std::set<std::string, std::less<>>{"a"}));
+        iso.retain_only({"b"});  // a leaves the cache while open; the loop still holds it
+    }
+    Excluded none;
+    iso.add_isolated(both, none);
+    EXPECT_TRUE(none.empty());
+    // b opens, half-opens and closes, and opens again: each time the set is exact.
+    EXPECT_TRUE(iso.record("b", kFail));
+    Excluded only_b;
+    iso.add_isolated(both, only_b);
+    EXPECT_EQ(only_b.ids, (std::set<std::string, std::less<>>{"b"}));
+    clock.advance(seconds(5));
+    ASSERT_TRUE(iso.try_acquire("b"));
+    EXPECT_FALSE(iso.record("b", kOk));
+    Excluded after_close;
+    iso.add_isolated(both, after_close);
+    EXPECT_TRUE(after_close.empty());
+    EXPECT_TRUE(iso.record("b", kFail));
+    Excluded again;
+    iso.add_isolated(both, again);
+    EXPECT_EQ(again.ids, (std::set<std::string, std::less<>>{"b"}));
+}
+
+TEST(InstanceIsolation, AForcedOpenPolicyIsolatesEveryInstanceFromTheStart) {
+    FakeClock clock;
+    auto cfg = parse_ok<CircuitBreakerConfig>("servicecomb.instanceIsolation.i", "forceOpen: true");
+    InstanceIsolation iso(cfg, clock);
+    Instance a;
+    a.instance_id = "a";
+    const std::vector<const Instance*> only{&a};
+    EXPECT_FALSE(iso.try_acquire("a"));
+    Excluded excluded;
+    iso.add_isolated(only, excluded);
+    EXPECT_TRUE(excluded.contains("a"));
+}
+
 TEST(InstanceIsolation, IsolatesPerInstanceAndReportsTheSet) {
     FakeClock clock;
     auto cfg = parse_ok<CircuitBreakerConfig>(

@@ -1,0 +1,91 @@
+#include "plugins/governance/loop_selector.hpp"
+
+namespace scagent::plugins::governance {
+
+LoopSelector::Kept& LoopSelector::kept_for(
+    const std::shared_ptr<const GovernanceSnapshot>& snapshot,
+    const plugins::RequestView& request) {
+    if (const auto generation = shared_.generation();
+        snapshot != snapshot_ || generation != generation_) {
+        kept_.clear();
+        snapshot_ = snapshot;
+        generation_ = generation;
+    }
+    // Matching the policies reads only the immutable snapshot.
+    const void* isolation = snapshot ? snapshot->instance_isolation_for(request).get() : nullptr;
+    const void* loadbalance = snapshot ? snapshot->loadbalance_for(request).get() : nullptr;
+    auto it = kept_.find(std::string_view(request.service_name));
+    if (it == kept_.end()) {
+        it = kept_.try_emplace(request.service_name).first;
+    }
+    for (auto& kept : it->second) {
+        if (kept.isolation_config == isolation && kept.loadbalance_config == loadbalance) {
+            return kept;
+        }
+    }
+    Kept& made = it->second.emplace_back();
+    made.isolation_config = isolation;
+    made.loadbalance_config = loadbalance;
+    made.states = shared_.resolve(snapshot.get(), request);
+    return made;
+}
+
+const std::shared_ptr<CircuitBreaker>& LoopSelector::breaker_of(Kept& kept,
+                                                                const plugins::Instance& instance) {
+    auto it = kept.breakers.find(std::string_view(instance.instance_id));
+    if (it == kept.breakers.end()) {
+        it =
+            kept.breakers
+                .emplace(instance.instance_id, kept.states.isolation->breaker(instance.instance_id))
+                .first;
+    }
+    return it->second;
+}
+
+LoopSelector::Pick LoopSelector::select(const std::shared_ptr<const GovernanceSnapshot>& snapshot,
+                                        std::span<const plugins::Instance* const> candidates,
+                                        const plugins::RequestView& request) {
+    Kept& kept = kept_for(snapshot, request);
+    Pick pick;
+    pick.instance = governed_pick(snapshot.get(), candidates, request, rng_,
+                                  {*kept.states.isolation, *kept.states.balancer},
+                                  shared_.actions(), [&](const plugins::Instance& instance) {
+                                      const auto& breaker = breaker_of(kept, instance);
+                                      if (!breaker->try_acquire()) {
+                                          return false;
+                                      }
+                                      pick.breaker = breaker;
+                                      return true;
+                                  });
+    if (pick.instance) {
+        pick.balancer = kept.states.balancer;
+    }
+    return pick;
+}
+
+void LoopSelector::record_outcome(const Pick& pick, bool success,
+                                  std::chrono::milliseconds latency) {
+    if (!pick.instance) {
+        return;
+    }
+    CallOutcome outcome;
+    outcome.transport_error = !success;
+    if (success) {
+        outcome.status = 200;
+    }
+    outcome.latency = latency;
+    pick.balancer->on_attempt_end(*pick.instance, outcome);
+    if (pick.breaker->record(outcome) && shared_.actions()) {
+        shared_.actions()("instanceIsolation", "isolated");
+    }
+}
+
+std::size_t LoopSelector::kept() const noexcept {
+    std::size_t count = 0;
+    for (const auto& [service, pairs] : kept_) {
+        count += pairs.size();
+    }
+    return count;
+}
+
+}  // namespace scagent::plugins::governance
