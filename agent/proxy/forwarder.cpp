@@ -243,7 +243,7 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
                 std::span<const plugins::Instance* const>(remaining.data(), remaining.size()),
                 view);
         }
-        const plugins::Instance* chosen = pick.instance;
+        const plugins::Instance* chosen = pick.instance();
         if (chosen == nullptr) {
             if (attempts == 0) {
                 failure = no_instance(

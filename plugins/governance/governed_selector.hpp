@@ -26,10 +26,11 @@
 
 namespace scagent::plugins::governance {
 
-/// The governed `select` of the discovery API (and later the proxy's pick): route rule of the
-/// target service → skip isolated instances → the service's `loadbalance` rule (RoundRobin by
-/// default). The one place that decides which instances are skipped: outcomes reported through
-/// `POST .../outcome` and the select path share the isolation state kept here.
+/// The governed `select` of the discovery API, and the owner of the state the proxy's picks use
+/// too (through each loop's LoopSelector): route rule of the target service → skip isolated
+/// instances → the service's `loadbalance` rule (RoundRobin by default). The one place that
+/// decides which instances are skipped: outcomes reported through `POST .../outcome`, the
+/// proxy's outcomes and every select share the isolation state kept here.
 ///
 /// Invariants:
 /// 1. Balancer and isolation state live in PolicyStateCaches, so they survive governance
@@ -42,12 +43,13 @@ namespace scagent::plugins::governance {
 /// 3. An instance is returned only after its isolation breaker admitted the call
 ///    (try_acquire), so the outcome reported later counts in the state that granted it.
 /// 4. A returned instance counts as an attempt started on the balancer that chose it
-///    (LeastRequest's in-flight count); record_outcome ends it and gives its latency to the
-///    balancers `service`'s selects used (WeightedResponse), as the proxy will per attempt.
+///    (LeastRequest's in-flight count); record_outcome, which knows only the service, ends it
+///    and gives its latency to every balancer `service`'s selects used (WeightedResponse). A
+///    proxy loop knows its pick and reports to that pick's balancer and breaker only.
 /// 5. Per-instance isolation state exists only for instances selected or reported (the caller
 ///    reports only cached instances) and retain() drops it once they leave the cache.
 /// Thread-safe: callable from any connection's thread. A proxy loop goes through its own
-/// LoopSelector, which asks resolve() once per snapshot and policy and then needs no lock.
+/// LoopSelector, which asks resolve() once per snapshot, policy and generation.
 class GovernedSelector {
   public:
     using SnapshotSource =

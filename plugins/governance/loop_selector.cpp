@@ -1,6 +1,27 @@
 #include "plugins/governance/loop_selector.hpp"
 
+#include <utility>
+
 namespace scagent::plugins::governance {
+
+LoopSelector::Pick& LoopSelector::Pick::operator=(Pick&& other) noexcept {
+    if (this != &other) {
+        abandon();
+        instance_ = std::exchange(other.instance_, nullptr);
+        ended_ = std::exchange(other.ended_, false);
+        breaker_ = std::move(other.breaker_);
+        balancer_ = std::move(other.balancer_);
+    }
+    return *this;
+}
+
+void LoopSelector::Pick::abandon() noexcept {
+    if (instance_ && !ended_) {
+        ended_ = true;
+        breaker_->release();
+        balancer_->on_attempt_abandoned(*instance_);
+    }
+}
 
 LoopSelector::Kept& LoopSelector::kept_for(
     const std::shared_ptr<const GovernanceSnapshot>& snapshot,
@@ -47,35 +68,35 @@ LoopSelector::Pick LoopSelector::select(const std::shared_ptr<const GovernanceSn
                                         const plugins::RequestView& request) {
     Kept& kept = kept_for(snapshot, request);
     Pick pick;
-    pick.instance = governed_pick(snapshot.get(), candidates, request, rng_,
-                                  {*kept.states.isolation, *kept.states.balancer},
-                                  shared_.actions(), [&](const plugins::Instance& instance) {
-                                      const auto& breaker = breaker_of(kept, instance);
-                                      if (!breaker->try_acquire()) {
-                                          return false;
-                                      }
-                                      pick.breaker = breaker;
-                                      return true;
-                                  });
-    if (pick.instance) {
-        pick.balancer = kept.states.balancer;
+    pick.instance_ = governed_pick(snapshot.get(), candidates, request, rng_,
+                                   {*kept.states.isolation, *kept.states.balancer},
+                                   shared_.actions(), [&](const plugins::Instance& instance) {
+                                       const auto& breaker = breaker_of(kept, instance);
+                                       if (!breaker->try_acquire()) {
+                                           return false;
+                                       }
+                                       pick.breaker_ = breaker;
+                                       return true;
+                                   });
+    if (pick.instance_) {
+        pick.balancer_ = kept.states.balancer;
     }
     return pick;
 }
 
-void LoopSelector::record_outcome(const Pick& pick, bool success,
-                                  std::chrono::milliseconds latency) {
-    if (!pick.instance) {
+void LoopSelector::record_outcome(Pick& pick, bool success, std::chrono::milliseconds latency) {
+    if (!pick.instance_ || pick.ended_) {
         return;
     }
+    pick.ended_ = true;
     CallOutcome outcome;
     outcome.transport_error = !success;
     if (success) {
         outcome.status = 200;
     }
     outcome.latency = latency;
-    pick.balancer->on_attempt_end(*pick.instance, outcome);
-    if (pick.breaker->record(outcome) && shared_.actions()) {
+    pick.balancer_->on_attempt_end(*pick.instance_, outcome);
+    if (pick.breaker_->record(outcome) && shared_.actions()) {
         shared_.actions()("instanceIsolation", "isolated");
     }
 }

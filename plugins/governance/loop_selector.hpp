@@ -36,11 +36,29 @@ namespace scagent::plugins::governance {
 /// Not thread-safe: one per loop, used on that loop's thread only.
 class LoopSelector {
   public:
-    /// A governed pick and the states its outcome goes to.
-    struct Pick {
-        const plugins::Instance* instance = nullptr;
-        std::shared_ptr<CircuitBreaker> breaker;
-        std::shared_ptr<plugins::lb::LoadBalancer> balancer;
+    /// A governed pick and the states its outcome goes to. Dropped without an outcome (the
+    /// client left, the proxy is stopping), it gives back what the pick took: a half-open
+    /// breaker's trial call and the balancer's count of the attempt (LeastRequest).
+    class Pick {
+      public:
+        Pick() = default;
+        Pick(Pick&& other) noexcept { *this = std::move(other); }
+        Pick& operator=(Pick&& other) noexcept;
+        Pick(const Pick&) = delete;
+        Pick& operator=(const Pick&) = delete;
+        ~Pick() { abandon(); }
+
+        /// The instance picked; null when none could be.
+        const plugins::Instance* instance() const noexcept { return instance_; }
+
+      private:
+        friend class LoopSelector;
+        void abandon() noexcept;
+
+        const plugins::Instance* instance_ = nullptr;
+        bool ended_ = false;  // its outcome was recorded, or it was abandoned
+        std::shared_ptr<CircuitBreaker> breaker_;
+        std::shared_ptr<plugins::lb::LoadBalancer> balancer_;
     };
 
     LoopSelector(GovernedSelector& shared, std::uint64_t seed) : shared_(shared), rng_(seed) {}
@@ -52,9 +70,11 @@ class LoopSelector {
                 std::span<const plugins::Instance* const> candidates,
                 const plugins::RequestView& request);
 
-    /// The call `pick` admitted ended: its breaker and balancer learn how (exactly once per
-    /// pick, like GovernedSelector::record_outcome).
-    void record_outcome(const Pick& pick, bool success, std::chrono::milliseconds latency);
+    /// The call `pick` admitted ended: its breaker and balancer learn how. Once per pick; a
+    /// second report of the same pick is ignored. Only the states that made the pick learn it
+    /// (an outcome reported through the local API reaches every policy its service used,
+    /// having no pick to name).
+    void record_outcome(Pick& pick, bool success, std::chrono::milliseconds latency);
 
     /// The (service, policies) pairs kept now (tests).
     std::size_t kept() const noexcept;

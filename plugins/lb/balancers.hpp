@@ -95,6 +95,7 @@ class LeastRequest final : public LoadBalancer {
     void on_attempt_start(const Instance& instance) noexcept override;
     void on_attempt_end(const Instance& instance,
                         const governance::CallOutcome& outcome) noexcept override;
+    void on_attempt_abandoned(const Instance& instance) noexcept override;
     void retain_instances(const std::set<std::string, std::less<>>& live) override;
     int active(std::string_view instance_id) const;
 

@@ -31,10 +31,12 @@ class LoadBalancer {
     const Instance* pick(const InstanceSet& set, const RequestView& request,
                          const Excluded& excluded);
 
-    /// The proxy reports every attempt it starts and, exactly once, how it ended.
+    /// The proxy reports every attempt it starts and, exactly once, how it ended: with an
+    /// outcome, or abandoned (the client left or the proxy stopped; nothing to learn from).
     virtual void on_attempt_start(const Instance& /*instance*/) noexcept {}
     virtual void on_attempt_end(const Instance& /*instance*/,
                                 const governance::CallOutcome& /*outcome*/) noexcept {}
+    virtual void on_attempt_abandoned(const Instance& /*instance*/) noexcept {}
     /// Forgets what it keeps about instances whose id is not in `live` (gone from the cache).
     virtual void retain_instances(const std::set<std::string, std::less<>>& /*live*/) {}
 };

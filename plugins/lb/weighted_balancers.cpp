@@ -111,6 +111,10 @@ void LeastRequest::on_attempt_start(const Instance& instance) noexcept {
 
 void LeastRequest::on_attempt_end(const Instance& instance,
                                   const governance::CallOutcome& /*outcome*/) noexcept {
+    on_attempt_abandoned(instance);  // the count is all it keeps: an end is an end
+}
+
+void LeastRequest::on_attempt_abandoned(const Instance& instance) noexcept {
     std::lock_guard lock(mutex_);
     auto it = active_.find(instance.instance_id);
     if (it != active_.end() && --it->second <= 0) {

@@ -88,7 +88,7 @@ void BM_LoopSelectAndOutcome(benchmark::State& state, bool with_route_rule, int 
     request.path = "/api/v" + std::to_string(kGroups - 1) + "/orders/42";
     for (auto _ : state) {
         auto pick = loop.select(snapshot, candidates, request);
-        benchmark::DoNotOptimize(pick.instance);
+        benchmark::DoNotOptimize(pick.instance());
         loop.record_outcome(pick, true, std::chrono::milliseconds(1));
     }
 }

@@ -233,13 +233,39 @@ TEST(CircuitBreaker, SuccessesOnAFullWindowOfSuccessesChangeNothingAndFailuresSt
     ASSERT_TRUE(b.try_acquire());
     EXPECT_FALSE(b.record(kFail)) << "1 of 4";
     ASSERT_TRUE(b.try_acquire());
-    EXPECT_FALSE(b.record(kSlow)) << "a slow success is not a failure, and is counted";
-    ASSERT_TRUE(b.try_acquire());
     EXPECT_TRUE(b.record(kFail)) << "2 of the last 4 failed: this outcome opened it";
     EXPECT_EQ(b.state(), BreakerState::kOpen);
     EXPECT_FALSE(b.try_acquire());
     EXPECT_TRUE(b.rejecting());
     EXPECT_FALSE(b.record(kFail)) << "already open: a late outcome opens nothing";
+}
+
+TEST(CircuitBreaker, SlowSuccessesOnAFullWindowOfSuccessesAreCounted) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 4\n"
+                            "minimumNumberOfCalls: 4\nslowCallDurationThreshold: 1S\n"
+                            "slowCallRateThreshold: 50\n"),
+                     clock);
+    for (int i = 0; i < 10; ++i) {
+        call(b, kOk);
+    }
+    call(b, kSlow);
+    EXPECT_EQ(b.state(), BreakerState::kClosed) << "1 slow of 4";
+    ASSERT_TRUE(b.try_acquire());
+    EXPECT_TRUE(b.record(kSlow)) << "2 slow of 4 = 50%";
+}
+
+TEST(CircuitBreaker, ATimeBasedWindowCountsEverySuccess) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowSize: 10\nminimumNumberOfCalls: 4\n"
+                            "failureRateThreshold: 50\n"),
+                     clock);
+    call(b, kOk);
+    call(b, kOk);
+    call(b, kFail);
+    EXPECT_EQ(b.state(), BreakerState::kClosed) << "3 calls < minimumNumberOfCalls";
+    ASSERT_TRUE(b.try_acquire());
+    EXPECT_TRUE(b.record(kFail)) << "the two successes count: 2 of 4 calls = 50%";
 }
 
 TEST(CircuitBreaker, AFailureAfterSuccessesSlidesOutOfTheWindowAgain) {

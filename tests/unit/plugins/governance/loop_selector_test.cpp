@@ -42,11 +42,12 @@ class LoopSelectorTest : public ::testing::Test {
     /// One call through the loop: picked, then its outcome.
     std::string call(const std::vector<const Instance*>& candidates, bool success) {
         auto picked = pick(candidates);
-        if (!picked.instance) {
+        if (!picked.instance()) {
             return "";
         }
+        std::string id = picked.instance()->instance_id;
         loop_.record_outcome(picked, success, 5ms);
-        return picked.instance->instance_id;
+        return id;
     }
 
     std::shared_ptr<const GovernanceSnapshot> snapshot_ =
@@ -84,9 +85,9 @@ TEST_F(LoopSelectorTest, RoundRobinIsExactlyEvenAndSharesItsCursorWithTheLocalAp
 TEST_F(LoopSelectorTest, FailedCallsIsolateInTheSharedStateThatExplainAndTheApiRead) {
     const std::vector<const Instance*> two{&a_, &b_};
     for (int i = 0; i < 6; ++i) {
-        const auto picked = pick(two);
-        ASSERT_TRUE(picked.instance);
-        loop_.record_outcome(picked, picked.instance->instance_id != "a", 5ms);
+        auto picked = pick(two);
+        ASSERT_TRUE(picked.instance());
+        loop_.record_outcome(picked, picked.instance()->instance_id != "a", 5ms);
     }
     EXPECT_TRUE(shared_.isolated("orders", "a")) << "3 failures in a row (default isolation)";
     EXPECT_FALSE(shared_.isolated("orders", "b"));
@@ -130,16 +131,81 @@ TEST_F(LoopSelectorTest, AfterRetainTheLoopUsesTheStatesTheSharedSelectorNowHas)
     EXPECT_FALSE(shared_.isolated("orders", "a"));
 }
 
-TEST_F(LoopSelectorTest, AnOutcomeReachesTheBreakerThatAdmittedItAfterTheTablesWereEmptied) {
+TEST_F(LoopSelectorTest, AnOutcomeGoesToTheBreakerThatAdmittedTheCallNotToOneMadeLater) {
+    set_governance(
+        {{"servicecomb.matchGroup.all", "matches:\n  - apiPath: {prefix: /}\n", "kie:app"},
+         {"servicecomb.instanceIsolation.all",
+          "slidingWindowType: COUNT_BASED\nslidingWindowSize: 1\nminimumNumberOfCalls: 1\n",
+          "kie:app"}});
+    const std::vector<const Instance*> only_a{&a_};
+    auto in_flight = pick(only_a);
+    ASSERT_TRUE(in_flight.instance());
+    // While the call is out, a leaves the cache (its breaker is forgotten) and comes back: the
+    // loop's next call gets a new, closed breaker for it.
+    shared_.retain({"orders"}, {"b"});
+    ASSERT_EQ(call(only_a, true), "a");
+    // The old call fails late: that says nothing about the new breaker.
+    loop_.record_outcome(in_flight, false, 5ms);
+    EXPECT_FALSE(shared_.isolated("orders", "a"));
+    EXPECT_EQ(call(only_a, true), "a");
+    // A second report of the same pick is ignored.
+    loop_.record_outcome(in_flight, false, 5ms);
+    EXPECT_EQ(call(only_a, true), "a");
+}
+
+TEST_F(LoopSelectorTest, MoreIsolatedInstancesThanRePicksStillLeaveTheHealthyOne) {
+    std::vector<Instance> fleet;
+    for (int i = 0; i < 8; ++i) {
+        fleet.push_back(instance("i" + std::to_string(i)));
+    }
+    std::vector<const Instance*> all;
+    for (const auto& member : fleet) {
+        all.push_back(&member);
+    }
+    // Every instance but i7 fails until isolated (default: 3 failures in a row).
+    for (int i = 0; i < 60; ++i) {
+        auto picked = pick(all);
+        ASSERT_TRUE(picked.instance());
+        loop_.record_outcome(picked, picked.instance()->instance_id == "i7", 5ms);
+    }
+    for (int i = 0; i < 7; ++i) {
+        ASSERT_TRUE(shared_.isolated("orders", "i" + std::to_string(i))) << i;
+    }
+    // Isolated instances must be skipped before the pick, not refused after it: more of them
+    // than re-picks allowed would otherwise leave the call without an instance.
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ(call(all, true), "i7");
+    }
+}
+
+TEST_F(LoopSelectorTest, ADroppedPickGivesBackItsHalfOpenTrialAndItsInFlightCount) {
     const std::vector<const Instance*> only_a{&a_};
     for (int i = 0; i < 3; ++i) {
-        const auto picked = pick(only_a);
-        ASSERT_TRUE(picked.instance);
-        shared_.retain({"orders"}, {"a"});            // a reload between the pick and its outcome
-        ASSERT_EQ(call(four_, true).empty(), false);  // the loop re-resolves meanwhile
-        loop_.record_outcome(picked, false, 5ms);
+        ASSERT_EQ(call(only_a, false), "a");
     }
-    EXPECT_TRUE(shared_.isolated("orders", "a"));
+    clock_.advance(30s);
+    {
+        auto trial = pick(only_a);  // the one trial call; the client leaves before its answer
+        ASSERT_TRUE(trial.instance());
+        EXPECT_EQ(call(only_a, true), "") << "the trial is out";
+    }
+    EXPECT_EQ(call(only_a, true), "a") << "the trial came back and was given again";
+    EXPECT_FALSE(shared_.isolated("orders", "a"));
+
+    // LeastRequest: with one call in flight on one instance, dropped picks go to the other
+    // and leave its count at zero, so every one of them goes there again.
+    set_governance(
+        {{"servicecomb.matchGroup.all", "matches:\n  - apiPath: {prefix: /}\n", "kie:app"},
+         {"servicecomb.loadbalance.all", "rule: LeastRequest\n", "kie:app"}});
+    const std::vector<const Instance*> two{&a_, &b_};
+    auto busy = pick(two);
+    ASSERT_TRUE(busy.instance());
+    const std::string busy_id = busy.instance()->instance_id;
+    for (int i = 0; i < 10; ++i) {
+        auto dropped = pick(two);
+        ASSERT_TRUE(dropped.instance());
+        EXPECT_NE(dropped.instance()->instance_id, busy_id) << i;
+    }
 }
 
 TEST_F(LoopSelectorTest, ANewSnapshotsPoliciesApplyFromTheNextCall) {

@@ -194,6 +194,17 @@ TEST(LeastRequest, PrefersTheLessLoadedOfTwo) {
     EXPECT_EQ(least->active("i0"), 0);
 }
 
+TEST(LeastRequest, AnAbandonedAttemptEndsLikeAnyOther) {
+    LeastRequest lb(std::make_unique<SeededRng>(1));
+    const InstanceSet set = fleet(2);
+    lb.on_attempt_start(set.instances[0]);
+    lb.on_attempt_start(set.instances[0]);
+    lb.on_attempt_abandoned(set.instances[0]);
+    EXPECT_EQ(lb.active("i0"), 1);
+    lb.on_attempt_abandoned(set.instances[0]);
+    EXPECT_EQ(lb.active("i0"), 0);
+}
+
 TEST(LeastRequest, RetainForgetsInstancesGoneFromTheCache) {
     LeastRequest lb(std::make_unique<SeededRng>(1));
     const InstanceSet set = fleet(2);
