@@ -55,6 +55,14 @@ std::vector<Instance> thousand_instances() {
     return instances;
 }
 
+std::vector<const Instance*> pointers_to(const std::vector<Instance>& instances) {
+    std::vector<const Instance*> pointers;
+    for (const auto& instance : instances) {
+        pointers.push_back(&instance);
+    }
+    return pointers;
+}
+
 void BM_GovernedSelect(benchmark::State& state, bool with_route_rule) {
     const auto snapshot = hundred_groups(with_route_rule);
     scagent::plugins::governance::GovernedSelector selector([snapshot] { return snapshot; },
@@ -78,10 +86,7 @@ void BM_LoopSelectAndOutcome(benchmark::State& state, bool with_route_rule, int 
     LoopSelector loop(shared, 7);
     auto instances = thousand_instances();
     instances.resize(static_cast<std::size_t>(instances_n));
-    std::vector<const Instance*> candidates;
-    for (const auto& instance : instances) {
-        candidates.push_back(&instance);
-    }
+    const auto candidates = pointers_to(instances);
     RequestView request;
     request.service_name = "orders";
     request.method = "GET";
@@ -104,10 +109,7 @@ void BM_PickWithoutGovernance(benchmark::State& state, bool through_loop) {
     LoopSelector loop(shared, 7);
     auto instances = thousand_instances();
     instances.resize(3);
-    std::vector<const Instance*> candidates;
-    for (const auto& instance : instances) {
-        candidates.push_back(&instance);
-    }
+    const auto candidates = pointers_to(instances);
     RequestView request;
     request.service_name = "orders";
     request.method = "GET";
