@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <span>
 #include <string_view>
@@ -16,6 +17,18 @@ namespace scagent::plugins::governance {
 /// Told every governance action taken (`kind` e.g. "instanceIsolation", `action` e.g.
 /// "isolated"); the agent counts them in sc_agent_governance_actions_total.
 using ActionCounter = std::function<void(std::string_view kind, std::string_view action)>;
+
+/// What a reported call outcome means to breakers and balancers: success as a 200, failure as a
+/// transport error (both selectors' record_outcome).
+inline CallOutcome reported_outcome(bool success, std::chrono::milliseconds latency) {
+    CallOutcome outcome;
+    outcome.transport_error = !success;
+    if (success) {
+        outcome.status = 200;
+    }
+    outcome.latency = latency;
+    return outcome;
+}
 
 /// The states one pick decides with: the isolation policy in force and the balancer of the
 /// (service, loadbalance policy) pair.

@@ -217,12 +217,7 @@ void GovernedSelector::record_outcome(std::string_view service, std::string_view
         request.service_name = std::string(service);
         targets.push_back(isolation_for(snapshots_().get(), request));
     }
-    gov::CallOutcome outcome;
-    outcome.transport_error = !success;
-    if (success) {
-        outcome.status = 200;
-    }
-    outcome.latency = latency;
+    const auto outcome = reported_outcome(success, latency);
     thread_local Instance called;  // balancers know instances by id; reused, not rebuilt
     called.instance_id.assign(instance_id);
     for (const auto& balancer : balancers) {

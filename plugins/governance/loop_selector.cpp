@@ -89,12 +89,7 @@ void LoopSelector::record_outcome(Pick& pick, bool success, std::chrono::millise
         return;
     }
     pick.ended_ = true;
-    CallOutcome outcome;
-    outcome.transport_error = !success;
-    if (success) {
-        outcome.status = 200;
-    }
-    outcome.latency = latency;
+    const auto outcome = reported_outcome(success, latency);
     pick.balancer_->on_attempt_end(*pick.instance_, outcome);
     if (pick.breaker_->record(outcome) && shared_.actions()) {
         shared_.actions()("instanceIsolation", "isolated");
