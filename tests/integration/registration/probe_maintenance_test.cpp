@@ -71,7 +71,10 @@ TEST_F(ProbeTest, HttpProbeDownAfterFallAndUpAfterRise) {
     const int before_down = app.requests();
     ASSERT_TRUE(eventually([&] { return registry.status_of("cart") == "DOWN"; }, 10s));
     EXPECT_GE(app.requests() - before_down, 3) << "DOWN only after `fall` failed probes";
-    EXPECT_EQ(agent->api().get("/v1/agent/services").json()[0]["status"], "DOWN");
+    // The agent records the new status once the registry has acknowledged it: the registry
+    // can show it a moment before the local API does.
+    EXPECT_TRUE(eventually(
+        [&] { return agent->api().get("/v1/agent/services").json()[0]["status"] == "DOWN"; }, 10s));
 
     app.status = 204;
     const int before_up = app.requests();
