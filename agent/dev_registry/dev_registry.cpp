@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <optional>
 
@@ -11,6 +13,8 @@
 #include "agent/dev_registry/sc_api.hpp"
 #include "agent/dev_registry/watch_hub.hpp"
 #include "agent/net/http_server.hpp"
+#include "agent/runtime/asio_tokens.hpp"
+#include "agent/runtime/task_group.hpp"
 
 namespace scagent::dev_registry {
 
@@ -43,8 +47,7 @@ struct DevRegistry::Impl {
                     hub.publish(key, frame);
                 }),
           sc_api(store, hub, config.watch_ping_interval, config.store.self_version),
-          kie_api(kie_store, config.kie_max_wait),
-          sweep_timer(io) {
+          kie_api(kie_store, config.kie_max_wait) {
         if (!config.auth.empty()) {
             const auto colon = config.auth.find(':');
             if (colon == std::string::npos || colon == 0) {
@@ -94,18 +97,19 @@ struct DevRegistry::Impl {
                       }));
     }
 
-    void schedule_sweep() {
-        if (config.sweep_interval.count() <= 0) {
-            return;
-        }
-        sweep_timer.expires_after(config.sweep_interval);
-        sweep_timer.async_wait([this](const boost::system::error_code& ec) {
-            if (ec) {
-                return;
+    /// Expires leases once per sweep_interval until stop() cancels the task. A coroutine in
+    /// the task group, not a self re-arming timer callback: a cancel that lands while an expiry
+    /// is already queued would miss such a callback, which then re-arms and keeps the
+    /// io_context running for ever (a hung stop, seen in CI).
+    asio::awaitable<void> sweep_loop() {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        for (;;) {
+            timer.expires_after(config.sweep_interval);
+            if (auto [ec] = co_await timer.async_wait(runtime::kNoThrow); ec) {
+                co_return;
             }
             store.sweep();
-            schedule_sweep();
-        });
+        }
     }
 
     asio::io_context& ioc;
@@ -121,7 +125,7 @@ struct DevRegistry::Impl {
     net::HttpRouter kie_router;
     std::unique_ptr<net::HttpServer> sc_server;
     std::unique_ptr<net::HttpServer> kie_server;
-    asio::steady_timer sweep_timer;  // only touched from the io_context (started before run)
+    runtime::TaskGroup tasks;  // the sweep loop
 };
 
 DevRegistry::DevRegistry(asio::io_context& ioc, DevRegistryConfig config, plugins::Clock& clock)
@@ -166,7 +170,9 @@ void DevRegistry::start() {
         i.kie_server = std::make_unique<net::HttpServer>(i.ioc, kie_options, i.kie_router);
         i.kie_server->start();
     }
-    i.schedule_sweep();
+    if (i.config.sweep_interval.count() > 0) {
+        i.tasks.spawn(i.ioc.get_executor(), i.sweep_loop(), "dev registry lease sweep");
+    }
 }
 
 void DevRegistry::stop() {
@@ -178,7 +184,7 @@ void DevRegistry::stop() {
     if (i.kie_server) {
         i.kie_server->close(i.config.stop_grace);
     }
-    asio::post(i.ioc, [impl = impl_.get()] { impl->sweep_timer.cancel(); });
+    i.tasks.cancel();
 }
 
 std::uint16_t DevRegistry::sc_port() const {

@@ -2,6 +2,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <thread>
 
 #include "tests/integration/dev_registry/registry_fixture.hpp"
 
@@ -119,6 +120,28 @@ TEST(DevRegistryStartup, AHostLessListenBindsLoopback) {
     EXPECT_EQ(registry.kie_address(), "127.0.0.1:" + std::to_string(registry.kie_port()));
     registry.stop();
     ioc.run();
+}
+
+TEST(DevRegistryStop, RunEndsWhicheverMomentOfTheLeaseSweepTheStopMeets) {
+    // A stop from another thread once missed a sweep whose timer had already fired but whose
+    // callback had not yet run: the callback re-armed the timer and run() never returned (a
+    // hang in CI's teardown). A 1 ms sweep puts many of these stops next to a firing; each
+    // round's join hangs, and ctest's timeout fails the test, if the sweep outlives the stop.
+    for (int round = 0; round < 400; ++round) {
+        asio::io_context ioc(1);
+        DevRegistryConfig config;
+        config.listen = "127.0.0.1:0";
+        config.kie_listen = "";
+        config.sweep_interval = std::chrono::milliseconds(1);
+        config.stop_grace = std::chrono::milliseconds(0);
+        DevRegistry registry(ioc, config);
+        registry.start();
+        std::thread io([&] { ioc.run(); });
+        // Only spreads the stops over the sweep period; nothing waits for an event by time.
+        std::this_thread::sleep_for(std::chrono::microseconds(100 * (round % 13)));
+        registry.stop();
+        io.join();
+    }
 }
 
 }  // namespace
