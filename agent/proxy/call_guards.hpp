@@ -145,14 +145,16 @@ class LoopGuards {
     /// Whether `snapshot` has any policy admit() applies (most calls skip it entirely).
     static bool any(const plugins::governance::GovernanceSnapshot& snapshot) noexcept;
 
-    /// Runs the policies matching `request` (its service name is the target on the consumer
-    /// side, the caller on the provider side); may wait (a reserved rate permit, a bulkhead
+    /// Runs the policies matching `matched`'s request (its service name is the target on the
+    /// consumer side, the caller on the provider side; `matched` is of `snapshot` and shared
+    /// with the call's other policy lookups); may wait (a reserved rate permit, a bulkhead
     /// slot, an injected delay). A breaker is kept per (policy, `breaker_service`): the target,
     /// or the local service on the provider side (callers are not a bounded set). Sets
     /// `admission.refused` when one refuses.
     boost::asio::awaitable<void> admit(
         std::shared_ptr<const plugins::governance::GovernanceSnapshot> snapshot,
-        const plugins::RequestView& request, std::string breaker_service, Admission& admission);
+        plugins::governance::MatchedGroups& matched, std::string breaker_service,
+        Admission& admission);
 
   private:
     void follow(const std::shared_ptr<const plugins::governance::GovernanceSnapshot>& snapshot);

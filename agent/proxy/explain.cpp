@@ -68,7 +68,8 @@ json explain_policies(ProxyShared& shared, const gov::GovernanceSnapshot& snapsh
             refusal = std::move(text);
         }
     };
-    if (auto config = snapshot.rate_limit_for(request)) {
+    gov::MatchedGroups matched(snapshot, request);  // each group evaluated once, as a call does
+    if (auto config = snapshot.rate_limit_for(matched)) {
         auto entry = policy_json(snapshot, "rateLimiting", config->meta.name);
         const auto decision = guards.rate_limiter(config)->peek();
         if (!decision.admitted) {
@@ -81,7 +82,7 @@ json explain_policies(ProxyShared& shared, const gov::GovernanceSnapshot& snapsh
         }
         policies["rateLimiting"] = std::move(entry);
     }
-    if (auto config = snapshot.bulkhead_for(request)) {
+    if (auto config = snapshot.bulkhead_for(matched)) {
         auto entry = policy_json(snapshot, "bulkhead", config->meta.name);
         const int in_flight = guards.bulkhead(config)->in_flight();
         entry["inFlight"] = in_flight;
@@ -98,7 +99,7 @@ json explain_policies(ProxyShared& shared, const gov::GovernanceSnapshot& snapsh
         }
         policies["bulkhead"] = std::move(entry);
     }
-    if (auto config = snapshot.circuit_breaker_for(request)) {
+    if (auto config = snapshot.circuit_breaker_for(matched)) {
         auto entry = policy_json(snapshot, "circuitBreaker", config->meta.name);
         auto breaker = guards.breaker(config, request.service_name);
         entry["state"] = gov::breaker_state_name(breaker->state());
@@ -107,7 +108,7 @@ json explain_policies(ProxyShared& shared, const gov::GovernanceSnapshot& snapsh
         }
         policies["circuitBreaker"] = std::move(entry);
     }
-    if (auto config = snapshot.fault_injection_for(request)) {
+    if (auto config = snapshot.fault_injection_for(matched)) {
         auto entry = policy_json(snapshot, "faultInjection", config->meta.name);
         entry["type"] = config->type == gov::FaultType::kAbort ? "abort" : "delay";
         entry["percentage"] = config->percentage;
@@ -118,24 +119,24 @@ json explain_policies(ProxyShared& shared, const gov::GovernanceSnapshot& snapsh
         }
         policies["faultInjection"] = std::move(entry);
     }
-    if (auto config = snapshot.retry_for(request)) {
+    if (auto config = snapshot.retry_for(matched)) {
         auto entry = policy_json(snapshot, "retry", config->meta.name);
         entry["maxAttempts"] = config->max_attempts;
         entry["retryOnResponseStatus"] = config->retry_on_response_status;
         entry["retryOnSame"] = config->retry_on_same;
         policies["retry"] = std::move(entry);
     }
-    if (auto config = snapshot.time_limiter_for(request)) {
+    if (auto config = snapshot.time_limiter_for(matched)) {
         auto entry = policy_json(snapshot, "timeLimiter", config->meta.name);
         entry["timeoutDuration"] = seconds_text(config->timeout_duration);
         policies["timeLimiter"] = std::move(entry);
     }
-    if (auto config = snapshot.loadbalance_for(request)) {
+    if (auto config = snapshot.loadbalance_for(matched)) {
         auto entry = policy_json(snapshot, "loadbalance", config->meta.name);
         entry["rule"] = config->rule;
         policies["loadbalance"] = std::move(entry);
     }
-    if (auto config = snapshot.instance_isolation_for(request)) {
+    if (auto config = snapshot.instance_isolation_for(matched)) {
         policies["instanceIsolation"] =
             policy_json(snapshot, "instanceIsolation", config->meta.name);
     }

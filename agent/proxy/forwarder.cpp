@@ -188,11 +188,16 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
 
     const auto snapshot = shared.snapshots ? shared.snapshots() : nullptr;
     const auto view = governance_view(request, target.path, target.service, snapshot.get());
+    // Every policy lookup of this call evaluates each match group once, here or later.
+    std::optional<plugins::governance::MatchedGroups> matched;
+    if (snapshot) {
+        matched.emplace(*snapshot, view);
+    }
     // Consumer-side policies, before any instance is picked.
     std::string why;
     Admission admission;
     if (snapshot && LoopGuards::any(*snapshot)) {
-        co_await loop.guards.admit(snapshot, view, target.service, admission);
+        co_await loop.guards.admit(snapshot, *matched, target.service, admission);
         if (admission.cancelled) {
             co_return false;
         }
@@ -201,8 +206,8 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
             why = admission.why;
         }
     }
-    const auto retry_config = snapshot ? snapshot->retry_for(view) : nullptr;
-    const auto time_limiter = snapshot ? snapshot->time_limiter_for(view) : nullptr;
+    const auto retry_config = snapshot ? snapshot->retry_for(*matched) : nullptr;
+    const auto time_limiter = snapshot ? snapshot->time_limiter_for(*matched) : nullptr;
     const auto try_timeout =
         time_limiter
             ? std::chrono::duration_cast<std::chrono::milliseconds>(time_limiter->timeout_duration)
@@ -236,12 +241,12 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         plugins::governance::LoopSelector::Pick pick;
         if (stay_on_previous && previous != nullptr) {
             const std::array<const plugins::Instance*, 1> only{previous};
-            pick = loop.selector.select(snapshot, only, view);
+            pick = loop.selector.select(snapshot, only, view, matched ? &*matched : nullptr);
         } else {
             pick = loop.selector.select(
                 snapshot,
-                std::span<const plugins::Instance* const>(remaining.data(), remaining.size()),
-                view);
+                std::span<const plugins::Instance* const>(remaining.data(), remaining.size()), view,
+                matched ? &*matched : nullptr);
         }
         const plugins::Instance* chosen = pick.instance();
         if (chosen == nullptr) {

@@ -63,7 +63,8 @@ asio::awaitable<bool> forward_inbound(ProxyShared& shared, LoopState& loop, Clie
                               std::string(target.substr(0, 200)) + "'");
         why = "bad request";
     } else if (snapshot && LoopGuards::any(*snapshot)) {
-        co_await loop.guards.admit(snapshot, view, app.service, admission);
+        plugins::governance::MatchedGroups matched(*snapshot, view);
+        co_await loop.guards.admit(snapshot, matched, app.service, admission);
         if (admission.cancelled) {
             co_return false;
         }

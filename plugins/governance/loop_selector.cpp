@@ -1,5 +1,6 @@
 #include "plugins/governance/loop_selector.hpp"
 
+#include <optional>
 #include <utility>
 
 namespace scagent::plugins::governance {
@@ -24,8 +25,8 @@ void LoopSelector::Pick::abandon() noexcept {
 }
 
 LoopSelector::Kept& LoopSelector::kept_for(
-    const std::shared_ptr<const GovernanceSnapshot>& snapshot,
-    const plugins::RequestView& request) {
+    const std::shared_ptr<const GovernanceSnapshot>& snapshot, const plugins::RequestView& request,
+    MatchedGroups* matched) {
     if (const auto generation = shared_.generation();
         snapshot != snapshot_ || generation != generation_) {
         kept_.clear();
@@ -33,8 +34,14 @@ LoopSelector::Kept& LoopSelector::kept_for(
         generation_ = generation;
     }
     // Matching the policies reads only the immutable snapshot.
-    const void* isolation = snapshot ? snapshot->instance_isolation_for(request).get() : nullptr;
-    const void* loadbalance = snapshot ? snapshot->loadbalance_for(request).get() : nullptr;
+    const void* isolation = nullptr;
+    const void* loadbalance = nullptr;
+    if (snapshot) {
+        std::optional<MatchedGroups> own;
+        MatchedGroups& groups = matched ? *matched : own.emplace(*snapshot, request);
+        isolation = snapshot->instance_isolation_for(groups).get();
+        loadbalance = snapshot->loadbalance_for(groups).get();
+    }
     auto it = kept_.find(std::string_view(request.service_name));
     if (it == kept_.end()) {
         it = kept_.try_emplace(request.service_name).first;
@@ -65,8 +72,9 @@ const std::shared_ptr<CircuitBreaker>& LoopSelector::breaker_of(Kept& kept,
 
 LoopSelector::Pick LoopSelector::select(const std::shared_ptr<const GovernanceSnapshot>& snapshot,
                                         std::span<const plugins::Instance* const> candidates,
-                                        const plugins::RequestView& request) {
-    Kept& kept = kept_for(snapshot, request);
+                                        const plugins::RequestView& request,
+                                        MatchedGroups* matched) {
+    Kept& kept = kept_for(snapshot, request, matched);
     Pick pick;
     pick.instance_ = governed_pick(snapshot.get(), candidates, request, rng_,
                                    {*kept.states.isolation, *kept.states.balancer},

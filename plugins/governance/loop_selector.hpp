@@ -65,10 +65,11 @@ class LoopSelector {
 
     /// One of `candidates` for `request` (its service_name the target) under `snapshot`
     /// (null: no governance), or a Pick without instance when route rules or isolation leave
-    /// none. The caller holds `snapshot` for the whole call.
+    /// none. The caller holds `snapshot` for the whole call. `matched`, when given, is the
+    /// call's MatchedGroups for `request` under `snapshot` (shared with its other lookups).
     Pick select(const std::shared_ptr<const GovernanceSnapshot>& snapshot,
                 std::span<const plugins::Instance* const> candidates,
-                const plugins::RequestView& request);
+                const plugins::RequestView& request, MatchedGroups* matched = nullptr);
 
     /// The call `pick` admitted ended: its breaker and balancer learn how. Once per pick; a
     /// second report of the same pick is ignored. Only the states that made the pick learn it
@@ -98,7 +99,7 @@ class LoopSelector {
     };
 
     Kept& kept_for(const std::shared_ptr<const GovernanceSnapshot>& snapshot,
-                   const plugins::RequestView& request);
+                   const plugins::RequestView& request, MatchedGroups* matched);
     const std::shared_ptr<CircuitBreaker>& breaker_of(Kept& kept,
                                                       const plugins::Instance& instance);
 

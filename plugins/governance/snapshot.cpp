@@ -1,6 +1,7 @@
 #include "plugins/governance/snapshot.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace scagent::plugins::governance {
 
@@ -118,14 +119,27 @@ std::shared_ptr<const GovernanceSnapshot> GovernanceSnapshot::build(
     if (s.global_route_rule_) {
         s.reads_headers_ = s.reads_headers_ || rule_reads(*s.global_route_rule_);
     }
-    sort_policies(s.retries_);
-    sort_policies(s.rate_limits_);
-    sort_policies(s.circuit_breakers_);
-    sort_policies(s.isolations_);
-    sort_policies(s.bulkheads_);
-    sort_policies(s.loadbalances_);
-    sort_policies(s.fault_injections_);
-    sort_policies(s.time_limiters_);
+    sort_policies(s.retries_.policies);
+    sort_policies(s.rate_limits_.policies);
+    sort_policies(s.circuit_breakers_.policies);
+    sort_policies(s.isolations_.policies);
+    sort_policies(s.bulkheads_.policies);
+    sort_policies(s.loadbalances_.policies);
+    sort_policies(s.fault_injections_.policies);
+    sort_policies(s.time_limiters_.policies);
+    for (const auto* groups : {&s.match_groups_, &s.markers_}) {
+        for (const auto& [name, group] : *groups) {
+            s.groups_.push_back(group.get());
+        }
+    }
+    s.bind_java(s.retries_);
+    s.bind_rate_limits();
+    s.bind_java(s.circuit_breakers_);
+    s.bind_java(s.isolations_);
+    s.bind_java(s.bulkheads_);
+    s.bind_java(s.loadbalances_);
+    s.bind_java(s.fault_injections_);
+    s.bind_java(s.time_limiters_);
     return snapshot;
 }
 
@@ -139,30 +153,34 @@ void GovernanceSnapshot::apply(const ParsedItem& item) {
             markers_[item.name] = get<std::shared_ptr<const MatchGroupConfig>>(item.config);
             break;
         case Kind::kRetry:
-            retries_.push_back(get<std::shared_ptr<const RetryConfig>>(item.config));
+            retries_.policies.push_back(get<std::shared_ptr<const RetryConfig>>(item.config));
             break;
         case Kind::kRateLimiting:
-            rate_limits_.push_back(get<std::shared_ptr<const RateLimitConfig>>(item.config));
+            rate_limits_.policies.push_back(
+                get<std::shared_ptr<const RateLimitConfig>>(item.config));
             break;
         case Kind::kCircuitBreaker:
-            circuit_breakers_.push_back(
+            circuit_breakers_.policies.push_back(
                 get<std::shared_ptr<const CircuitBreakerConfig>>(item.config));
             break;
         case Kind::kInstanceIsolation:
-            isolations_.push_back(get<std::shared_ptr<const CircuitBreakerConfig>>(item.config));
+            isolations_.policies.push_back(
+                get<std::shared_ptr<const CircuitBreakerConfig>>(item.config));
             break;
         case Kind::kBulkhead:
-            bulkheads_.push_back(get<std::shared_ptr<const BulkheadConfig>>(item.config));
+            bulkheads_.policies.push_back(get<std::shared_ptr<const BulkheadConfig>>(item.config));
             break;
         case Kind::kLoadBalance:
-            loadbalances_.push_back(get<std::shared_ptr<const LoadBalanceConfig>>(item.config));
+            loadbalances_.policies.push_back(
+                get<std::shared_ptr<const LoadBalanceConfig>>(item.config));
             break;
         case Kind::kFaultInjection:
-            fault_injections_.push_back(
+            fault_injections_.policies.push_back(
                 get<std::shared_ptr<const FaultInjectionConfig>>(item.config));
             break;
         case Kind::kTimeLimiter:
-            time_limiters_.push_back(get<std::shared_ptr<const TimeLimiterConfig>>(item.config));
+            time_limiters_.policies.push_back(
+                get<std::shared_ptr<const TimeLimiterConfig>>(item.config));
             break;
         case Kind::kRouteRule:
             route_rules_[item.name] = get<std::shared_ptr<const RouteRuleConfig>>(item.config);
@@ -200,74 +218,132 @@ std::vector<std::string> GovernanceSnapshot::matching_groups(const RequestView& 
     return names;
 }
 
-bool GovernanceSnapshot::group_matches(std::string_view name, const RequestView& request) const {
-    auto group = match_group(name);
-    return group && group->matches(request);
+std::uint32_t GovernanceSnapshot::index_of(
+    const std::shared_ptr<const MatchGroupConfig>& group) const {
+    if (!group) {
+        return kNoGroup;
+    }
+    const auto it = std::find(groups_.begin(), groups_.end(), group.get());
+    return static_cast<std::uint32_t>(it - groups_.begin());
 }
 
 template <class Config>
-std::shared_ptr<const Config> GovernanceSnapshot::first_match(const PolicyList<Config>& list,
-                                                              const RequestView& request) const {
-    for (const auto& policy : list) {
-        if (group_matches(policy->meta.name, request)) {
-            return policy;
-        }
+void GovernanceSnapshot::bind_java(BoundList<Config>& list) const {
+    list.groups.clear();
+    for (const auto& policy : list.policies) {
+        list.groups.push_back(index_of(match_group(policy->meta.name)));
     }
-    return nullptr;
 }
 
-std::shared_ptr<const RetryConfig> GovernanceSnapshot::retry_for(const RequestView& r) const {
-    return first_match(retries_, r);
-}
-
-std::shared_ptr<const RateLimitConfig> GovernanceSnapshot::rate_limit_for(
-    const RequestView& request) const {
-    for (const auto& policy : rate_limits_) {
+void GovernanceSnapshot::bind_rate_limits() {
+    rate_limits_.groups.clear();
+    for (const auto& policy : rate_limits_.policies) {
         if (policy->dialect == MatchDialect::kJava) {
-            if (group_matches(policy->meta.name, request)) {
-                return policy;
-            }
+            rate_limits_.groups.push_back(index_of(match_group(policy->meta.name)));
             continue;
         }
         // go-chassis names its marker; a java matchGroup of that name is accepted as well.
         auto group = marker(policy->match);
-        if (!group) {
-            group = match_group(policy->match);
-        }
-        if (group && group->matches(request)) {
-            return policy;
+        rate_limits_.groups.push_back(index_of(group ? group : match_group(policy->match)));
+    }
+}
+
+template <class Config>
+std::shared_ptr<const Config> GovernanceSnapshot::first_match(const BoundList<Config>& list,
+                                                              MatchedGroups& matched) const {
+    assert(&matched.snapshot() == this);  // its numbering is this snapshot's
+    for (std::size_t i = 0; i < list.policies.size(); ++i) {
+        if (const auto group = list.groups[i]; group != kNoGroup && matched.matches(group)) {
+            return list.policies[i];
         }
     }
     return nullptr;
 }
 
+std::shared_ptr<const RetryConfig> GovernanceSnapshot::retry_for(MatchedGroups& matched) const {
+    return first_match(retries_, matched);
+}
+
+std::shared_ptr<const RetryConfig> GovernanceSnapshot::retry_for(const RequestView& request) const {
+    MatchedGroups matched(*this, request);
+    return first_match(retries_, matched);
+}
+
+std::shared_ptr<const RateLimitConfig> GovernanceSnapshot::rate_limit_for(
+    MatchedGroups& matched) const {
+    return first_match(rate_limits_, matched);
+}
+
+std::shared_ptr<const RateLimitConfig> GovernanceSnapshot::rate_limit_for(
+    const RequestView& request) const {
+    MatchedGroups matched(*this, request);
+    return first_match(rate_limits_, matched);
+}
+
 std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::circuit_breaker_for(
-    const RequestView& r) const {
-    return first_match(circuit_breakers_, r);
+    MatchedGroups& matched) const {
+    return first_match(circuit_breakers_, matched);
+}
+
+std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::circuit_breaker_for(
+    const RequestView& request) const {
+    MatchedGroups matched(*this, request);
+    return first_match(circuit_breakers_, matched);
 }
 
 std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::instance_isolation_for(
-    const RequestView& r) const {
-    return first_match(isolations_, r);
+    MatchedGroups& matched) const {
+    return first_match(isolations_, matched);
 }
 
-std::shared_ptr<const TimeLimiterConfig> GovernanceSnapshot::time_limiter_for(
-    const RequestView& r) const {
-    return first_match(time_limiters_, r);
+std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::instance_isolation_for(
+    const RequestView& request) const {
+    MatchedGroups matched(*this, request);
+    return first_match(isolations_, matched);
 }
 
-std::shared_ptr<const BulkheadConfig> GovernanceSnapshot::bulkhead_for(const RequestView& r) const {
-    return first_match(bulkheads_, r);
+std::shared_ptr<const BulkheadConfig> GovernanceSnapshot::bulkhead_for(
+    MatchedGroups& matched) const {
+    return first_match(bulkheads_, matched);
+}
+
+std::shared_ptr<const BulkheadConfig> GovernanceSnapshot::bulkhead_for(
+    const RequestView& request) const {
+    MatchedGroups matched(*this, request);
+    return first_match(bulkheads_, matched);
 }
 
 std::shared_ptr<const LoadBalanceConfig> GovernanceSnapshot::loadbalance_for(
-    const RequestView& r) const {
-    return first_match(loadbalances_, r);
+    MatchedGroups& matched) const {
+    return first_match(loadbalances_, matched);
+}
+
+std::shared_ptr<const LoadBalanceConfig> GovernanceSnapshot::loadbalance_for(
+    const RequestView& request) const {
+    MatchedGroups matched(*this, request);
+    return first_match(loadbalances_, matched);
 }
 
 std::shared_ptr<const FaultInjectionConfig> GovernanceSnapshot::fault_injection_for(
-    const RequestView& r) const {
-    return first_match(fault_injections_, r);
+    MatchedGroups& matched) const {
+    return first_match(fault_injections_, matched);
+}
+
+std::shared_ptr<const FaultInjectionConfig> GovernanceSnapshot::fault_injection_for(
+    const RequestView& request) const {
+    MatchedGroups matched(*this, request);
+    return first_match(fault_injections_, matched);
+}
+
+std::shared_ptr<const TimeLimiterConfig> GovernanceSnapshot::time_limiter_for(
+    MatchedGroups& matched) const {
+    return first_match(time_limiters_, matched);
+}
+
+std::shared_ptr<const TimeLimiterConfig> GovernanceSnapshot::time_limiter_for(
+    const RequestView& request) const {
+    MatchedGroups matched(*this, request);
+    return first_match(time_limiters_, matched);
 }
 
 std::shared_ptr<const RouteRuleConfig> GovernanceSnapshot::route_rule_for(

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <span>
@@ -56,6 +59,29 @@ struct KindCounts {
     std::size_t ignored = 0;
 };
 
+class GovernanceSnapshot;
+
+/// Which of one snapshot's match groups one request matches, each group evaluated at most once
+/// however many kinds of policy ask: a proxied call asks up to eight, and with 100 groups bound
+/// to every kind that was most of the call's governance cost. Lives for one call (on its
+/// coroutine frame), with the snapshot and the request it was made for; up to 128 groups
+/// without an allocation. Not thread-safe.
+class MatchedGroups {
+  public:
+    MatchedGroups(const GovernanceSnapshot& snapshot, const RequestView& request);
+
+    const GovernanceSnapshot& snapshot() const noexcept { return *snapshot_; }
+    const RequestView& request() const noexcept { return *request_; }
+    /// Whether group `index` (the snapshot's numbering) matches the request.
+    bool matches(std::uint32_t index);
+
+  private:
+    enum : std::uint8_t { kUnknown, kNo, kYes };
+    const GovernanceSnapshot* snapshot_;
+    const RequestView* request_;
+    boost::container::small_vector<std::uint8_t, 128> verdicts_;
+};
+
 /// The whole effective governance of this process at one moment, immutable once built and
 /// published as `shared_ptr<const GovernanceSnapshot>`.
 ///
@@ -86,6 +112,17 @@ class GovernanceSnapshot {
     /// The names of the match groups (and markers) `request` matches, sorted (`/v1/explain`).
     std::vector<std::string> matching_groups(const RequestView& request) const;
 
+    /// The first policy of each kind (in order) whose match group matches. A call that looks
+    /// up several kinds passes one MatchedGroups to all; the RequestView forms make one each.
+    std::shared_ptr<const RetryConfig> retry_for(MatchedGroups& matched) const;
+    std::shared_ptr<const RateLimitConfig> rate_limit_for(MatchedGroups& matched) const;
+    std::shared_ptr<const CircuitBreakerConfig> circuit_breaker_for(MatchedGroups& matched) const;
+    std::shared_ptr<const CircuitBreakerConfig> instance_isolation_for(
+        MatchedGroups& matched) const;
+    std::shared_ptr<const BulkheadConfig> bulkhead_for(MatchedGroups& matched) const;
+    std::shared_ptr<const LoadBalanceConfig> loadbalance_for(MatchedGroups& matched) const;
+    std::shared_ptr<const FaultInjectionConfig> fault_injection_for(MatchedGroups& matched) const;
+    std::shared_ptr<const TimeLimiterConfig> time_limiter_for(MatchedGroups& matched) const;
     std::shared_ptr<const RetryConfig> retry_for(const RequestView& request) const;
     std::shared_ptr<const RateLimitConfig> rate_limit_for(const RequestView& request) const;
     std::shared_ptr<const CircuitBreakerConfig> circuit_breaker_for(
@@ -110,26 +147,48 @@ class GovernanceSnapshot {
     template <class Config>
     using PolicyList = std::vector<std::shared_ptr<const Config>>;
 
-    const PolicyList<RetryConfig>& retries() const noexcept { return retries_; }
-    const PolicyList<RateLimitConfig>& rate_limits() const noexcept { return rate_limits_; }
+    const PolicyList<RetryConfig>& retries() const noexcept { return retries_.policies; }
+    const PolicyList<RateLimitConfig>& rate_limits() const noexcept {
+        return rate_limits_.policies;
+    }
     const PolicyList<CircuitBreakerConfig>& circuit_breakers() const noexcept {
-        return circuit_breakers_;
+        return circuit_breakers_.policies;
     }
     const PolicyList<CircuitBreakerConfig>& instance_isolations() const noexcept {
-        return isolations_;
+        return isolations_.policies;
     }
-    const PolicyList<BulkheadConfig>& bulkheads() const noexcept { return bulkheads_; }
-    const PolicyList<LoadBalanceConfig>& loadbalances() const noexcept { return loadbalances_; }
+    const PolicyList<BulkheadConfig>& bulkheads() const noexcept { return bulkheads_.policies; }
+    const PolicyList<LoadBalanceConfig>& loadbalances() const noexcept {
+        return loadbalances_.policies;
+    }
     const PolicyList<FaultInjectionConfig>& fault_injections() const noexcept {
-        return fault_injections_;
+        return fault_injections_.policies;
     }
-    const PolicyList<TimeLimiterConfig>& time_limiters() const noexcept { return time_limiters_; }
+    const PolicyList<TimeLimiterConfig>& time_limiters() const noexcept {
+        return time_limiters_.policies;
+    }
 
   private:
+    friend class MatchedGroups;
+
+    /// A policy list in lookup order and, at the same index, the match group that selects each
+    /// policy (null when no group of that name exists: the policy never applies). Resolved once
+    /// per snapshot, so a lookup neither searches the groups by name nor copies a shared_ptr
+    /// per policy it passes: with 100 groups that was most of a lookup's cost.
     template <class Config>
-    std::shared_ptr<const Config> first_match(const PolicyList<Config>& list,
-                                              const RequestView& request) const;
-    bool group_matches(std::string_view name, const RequestView& request) const;
+    struct BoundList {
+        PolicyList<Config> policies;
+        std::vector<std::uint32_t> groups;  // indexes into groups_; kNoGroup: never applies
+    };
+    static constexpr std::uint32_t kNoGroup = UINT32_MAX;
+
+    template <class Config>
+    std::shared_ptr<const Config> first_match(const BoundList<Config>& list,
+                                              MatchedGroups& matched) const;
+    std::uint32_t index_of(const std::shared_ptr<const MatchGroupConfig>& group) const;
+    template <class Config>
+    void bind_java(BoundList<Config>& list) const;
+    void bind_rate_limits();
     void apply(const ParsedItem& item);
 
     LocalService local_;
@@ -137,17 +196,30 @@ class GovernanceSnapshot {
     std::map<std::string, KindCounts, std::less<>> counts_;
     std::map<std::string, std::shared_ptr<const MatchGroupConfig>, std::less<>> match_groups_;
     std::map<std::string, std::shared_ptr<const MatchGroupConfig>, std::less<>> markers_;
-    PolicyList<RetryConfig> retries_;
-    PolicyList<RateLimitConfig> rate_limits_;
-    PolicyList<CircuitBreakerConfig> circuit_breakers_;
-    PolicyList<CircuitBreakerConfig> isolations_;
-    PolicyList<BulkheadConfig> bulkheads_;
-    PolicyList<LoadBalanceConfig> loadbalances_;
-    PolicyList<TimeLimiterConfig> time_limiters_;
-    PolicyList<FaultInjectionConfig> fault_injections_;
+    /// Every match group and marker, numbered for MatchedGroups (owned by the maps above).
+    std::vector<const MatchGroupConfig*> groups_;
+    BoundList<RetryConfig> retries_;
+    BoundList<RateLimitConfig> rate_limits_;
+    BoundList<CircuitBreakerConfig> circuit_breakers_;
+    BoundList<CircuitBreakerConfig> isolations_;
+    BoundList<BulkheadConfig> bulkheads_;
+    BoundList<LoadBalanceConfig> loadbalances_;
+    BoundList<TimeLimiterConfig> time_limiters_;
+    BoundList<FaultInjectionConfig> fault_injections_;
     std::map<std::string, std::shared_ptr<const RouteRuleConfig>, std::less<>> route_rules_;
     std::shared_ptr<const RouteRuleConfig> global_route_rule_;
     bool reads_headers_ = false;
 };
+
+inline MatchedGroups::MatchedGroups(const GovernanceSnapshot& snapshot, const RequestView& request)
+    : snapshot_(&snapshot), request_(&request), verdicts_(snapshot.groups_.size(), kUnknown) {}
+
+inline bool MatchedGroups::matches(std::uint32_t index) {
+    auto& verdict = verdicts_[index];
+    if (verdict == kUnknown) {
+        verdict = snapshot_->groups_[index]->matches(*request_) ? kYes : kNo;
+    }
+    return verdict == kYes;
+}
 
 }  // namespace scagent::plugins::governance

@@ -73,6 +73,75 @@ void BM_PolicyLookup100Groups(benchmark::State& state) {
 }
 BENCHMARK(BM_PolicyLookup100Groups);
 
+// 100 match groups, each bound to a policy of every kind the proxy looks up per call; the
+// request matches the 50th group.
+std::shared_ptr<const GovernanceSnapshot> hundred_groups_every_kind() {
+    std::vector<GovernanceInput> inputs;
+    const std::vector<std::pair<std::string, std::string>> kinds = {
+        {"retry", "maxAttempts: 2"},
+        {"rateLimiting", "rate: 1000"},
+        {"circuitBreaker", "minimumNumberOfCalls: 10"},
+        {"instanceIsolation", "minimumNumberOfCalls: 10"},
+        {"bulkhead", "maxConcurrentCalls: 100"},
+        {"loadbalance", "rule: RoundRobin"},
+        {"faultInjection", "type: delay\ndelayTime: 10\npercentage: 0"},
+        {"timeLimiter", "timeoutDuration: 1000"},
+    };
+    for (int i = 0; i < kGroups; ++i) {
+        const std::string name = "g" + std::to_string(1000 + i);
+        inputs.push_back({"servicecomb.matchGroup." + name,
+                          "matches:\n  - apiPath:\n      prefix: /api/v" + std::to_string(i) +
+                              "/\n    method: [GET, POST]\n",
+                          "bench"});
+        for (const auto& [kind, value] : kinds) {
+            inputs.push_back({"servicecomb." + kind + "." + name, value, "bench"});
+        }
+    }
+    return GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+}
+
+RequestView middle_group_request() {
+    RequestView request;
+    request.method = "POST";
+    request.path = "/api/v" + std::to_string(kGroups / 2) + "/orders/42";
+    request.service_name = "orders";
+    return request;
+}
+
+/// The eight lookups of one proxied call, as the proxy makes them: one MatchedGroups for all.
+template <class Lookups>
+void all_kinds(const GovernanceSnapshot& snapshot, Lookups& lookups) {
+    benchmark::DoNotOptimize(snapshot.rate_limit_for(lookups));
+    benchmark::DoNotOptimize(snapshot.bulkhead_for(lookups));
+    benchmark::DoNotOptimize(snapshot.circuit_breaker_for(lookups));
+    benchmark::DoNotOptimize(snapshot.fault_injection_for(lookups));
+    benchmark::DoNotOptimize(snapshot.retry_for(lookups));
+    benchmark::DoNotOptimize(snapshot.time_limiter_for(lookups));
+    benchmark::DoNotOptimize(snapshot.instance_isolation_for(lookups));
+    benchmark::DoNotOptimize(snapshot.loadbalance_for(lookups));
+}
+
+void BM_AllKindsLookup100Groups(benchmark::State& state, bool one_call) {
+    const auto snapshot = hundred_groups_every_kind();
+    const RequestView request = middle_group_request();
+    if (!snapshot->retry_for(request) || !snapshot->fault_injection_for(request)) {
+        state.SkipWithError("the request matches no policy: the inputs are wrong");
+        return;
+    }
+    for (auto _ : state) {
+        if (one_call) {
+            MatchedGroups matched(*snapshot, request);
+            all_kinds(*snapshot, matched);
+        } else {
+            all_kinds(*snapshot, request);
+        }
+    }
+}
+// As the proxy and /v1/explain look up: each group judged once per call.
+BENCHMARK_CAPTURE(BM_AllKindsLookup100Groups, OneCall, true);
+// Eight separate lookups, each judging the groups again.
+BENCHMARK_CAPTURE(BM_AllKindsLookup100Groups, Separate, false);
+
 void BM_RouteRule1kInstances(benchmark::State& state) {
     auto snapshot = hundred_groups();
     const RequestView request = last_group_request();

@@ -220,5 +220,115 @@ TEST(GovernanceSnapshot, EqualOrderFallsBackToNameOrder) {
     EXPECT_EQ(s->retry_for(get)->meta.name, "a");
 }
 
+TEST(GovernanceSnapshot, EachPolicyKeepsItsOwnGroupAfterSorting) {
+    // Listed b before a, looked up a before b: each must still be selected by its own group.
+    std::vector<GovernanceInput> inputs{
+        {"servicecomb.matchGroup.b", "matches:\n  - method: [GET]\n", "t"},
+        {"servicecomb.matchGroup.a", "matches:\n  - method: [POST]\n", "t"},
+        {"servicecomb.retry.b", "maxAttempts: 2", "t"},
+        {"servicecomb.retry.a", "maxAttempts: 3", "t"},
+        {"servicecomb.bulkhead.b", "maxConcurrentCalls: 2", "t"},
+        {"servicecomb.bulkhead.a", "maxConcurrentCalls: 3", "t"},
+    };
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    RequestView get;
+    get.method = "GET";
+    RequestView post;
+    post.method = "POST";
+    EXPECT_EQ(s->retry_for(get)->meta.name, "b");
+    EXPECT_EQ(s->retry_for(post)->meta.name, "a");
+    EXPECT_EQ(s->bulkhead_for(get)->max_concurrent_calls, 2);
+    EXPECT_EQ(s->bulkhead_for(post)->max_concurrent_calls, 3);
+    RequestView put;
+    put.method = "PUT";
+    EXPECT_EQ(s->retry_for(put), nullptr);
+}
+
+TEST(GovernanceSnapshot, AGoRateLimitFallsBackToTheJavaMatchGroupOfItsMatchName) {
+    std::vector<GovernanceInput> inputs{
+        {"servicecomb.matchGroup.writes", "matches:\n  - method: [POST]\n", "t"},
+        {"servicecomb.match.reads", "matches:\n  - method: [GET]\n", "t"},
+        {"servicecomb.rateLimiting.by-group", "match: writes\nrate: 7\n", "t"},
+        {"servicecomb.rateLimiting.by-marker", "match: reads\nrate: 9\n", "t"},
+    };
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    RequestView post;
+    post.method = "POST";
+    RequestView get;
+    get.method = "GET";
+    ASSERT_NE(s->rate_limit_for(post), nullptr);
+    EXPECT_EQ(s->rate_limit_for(post)->rate, 7);
+    ASSERT_NE(s->rate_limit_for(get), nullptr);
+    EXPECT_EQ(s->rate_limit_for(get)->rate, 9);
+}
+
+TEST(MatchedGroups, OneCallsLookupsAnswerAsSeparateLookupsDoForEveryKind) {
+    auto s = GovernanceSnapshot::build(load_fixture("java_dialect.yaml"), {"shop", "1.0.0"});
+    std::vector<RequestView> requests{to_orders("POST", "/orders/1"), to_orders("GET", "/orders/1"),
+                                      to_orders("GET", "/reports/1"), RequestView{}};
+    requests.back().service_name = "billing";
+    requests.push_back(to_orders("DELETE", "/x"));
+    requests.back().headers["X-Tier"] = "gold";
+    int found = 0;
+    for (const auto& request : requests) {
+        MatchedGroups matched(*s, request);
+        // Asked in the proxy's order, then again: a kept verdict must not change an answer.
+        for (int round = 0; round < 2; ++round) {
+            EXPECT_EQ(s->rate_limit_for(matched), s->rate_limit_for(request));
+            EXPECT_EQ(s->bulkhead_for(matched), s->bulkhead_for(request));
+            EXPECT_EQ(s->circuit_breaker_for(matched), s->circuit_breaker_for(request));
+            EXPECT_EQ(s->fault_injection_for(matched), s->fault_injection_for(request));
+            EXPECT_EQ(s->retry_for(matched), s->retry_for(request));
+            EXPECT_EQ(s->time_limiter_for(matched), s->time_limiter_for(request));
+            EXPECT_EQ(s->instance_isolation_for(matched), s->instance_isolation_for(request));
+            EXPECT_EQ(s->loadbalance_for(matched), s->loadbalance_for(request));
+        }
+        found += s->retry_for(request) != nullptr ? 1 : 0;
+    }
+    EXPECT_EQ(found, 4) << "all but the billing call have a retry, or this shows little";
+}
+
+TEST(MatchedGroups, AGroupIsJudgedOncePerCall) {
+    std::vector<GovernanceInput> inputs{
+        {"servicecomb.matchGroup.reads", "matches:\n  - method: [GET]\n", "t"},
+        {"servicecomb.retry.reads", "maxAttempts: 2", "t"},
+        {"servicecomb.bulkhead.reads", "maxConcurrentCalls: 2", "t"},
+    };
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    RequestView request;
+    request.method = "GET";
+    MatchedGroups matched(*s, request);
+    ASSERT_NE(s->retry_for(matched), nullptr);
+    // The bulkhead lookup reuses the verdict the retry lookup reached: it does not look at the
+    // request again (changed here only to show that).
+    request.method = "POST";
+    EXPECT_NE(s->bulkhead_for(matched), nullptr);
+    EXPECT_EQ(s->bulkhead_for(request), nullptr);
+}
+
+TEST(MatchedGroups, MoreGroupsThanTheInlineRoomStillMatchTheRightOne) {
+    std::vector<GovernanceInput> inputs;
+    for (int i = 0; i < 300; ++i) {
+        const std::string name = "g" + std::to_string(1000 + i);
+        inputs.push_back({"servicecomb.matchGroup." + name,
+                          "matches:\n  - apiPath:\n      exact: /p" + std::to_string(i) + "\n",
+                          "t"});
+        inputs.push_back({"servicecomb.retry." + name, "maxAttempts: 2", "t"});
+        inputs.push_back({"servicecomb.timeLimiter." + name,
+                          "timeoutDuration: " + std::to_string(100 + i), "t"});
+    }
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    for (int i : {0, 127, 128, 299}) {
+        RequestView request;
+        request.path = "/p" + std::to_string(i);
+        MatchedGroups matched(*s, request);
+        ASSERT_NE(s->retry_for(matched), nullptr) << i;
+        EXPECT_EQ(s->retry_for(matched)->meta.name, "g" + std::to_string(1000 + i));
+        ASSERT_NE(s->time_limiter_for(matched), nullptr) << i;
+        EXPECT_EQ(s->time_limiter_for(matched)->timeout_duration,
+                  std::chrono::milliseconds(100 + i));
+    }
+}
+
 }  // namespace
 }  // namespace scagent::plugins::governance
