@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <exception>
 #include <optional>
 
 #include "agent/dev_registry/kie_api.hpp"
@@ -108,7 +110,12 @@ struct DevRegistry::Impl {
             if (auto [ec] = co_await timer.async_wait(runtime::kNoThrow); ec) {
                 co_return;
             }
-            store.sweep();
+            try {
+                store.sweep();
+            } catch (const std::exception& e) {
+                // Leases must keep expiring: log this sweep's failure and try the next one.
+                spdlog::error("dev registry: lease sweep failed: {}", e.what());
+            }
         }
     }
 
@@ -171,7 +178,9 @@ void DevRegistry::start() {
         i.kie_server->start();
     }
     if (i.config.sweep_interval.count() > 0) {
-        i.tasks.spawn(i.ioc.get_executor(), i.sweep_loop(), "dev registry lease sweep");
+        // On a strand: `sc-agent dev` runs this io_context on several threads, and the task's
+        // cancel signal must not race its own steps (TaskGroup invariant 4).
+        i.tasks.spawn(asio::make_strand(i.ioc), i.sweep_loop(), "dev registry lease sweep");
     }
 }
 

@@ -292,7 +292,7 @@ asio::awaitable<void> LoopGuards::admit(std::shared_ptr<const gov::GovernanceSna
     follow(snapshot);
     const auto& governance = *snapshot;
 
-    if (auto config = governance.rate_limit_for(matched)) {
+    if (const auto& config = governance.rate_limit_for(matched)) {
         const auto decision = rate_limiter(config).acquire();
         if (!decision.admitted) {
             states_.count("rateLimiting", "limited");
@@ -314,7 +314,7 @@ asio::awaitable<void> LoopGuards::admit(std::shared_ptr<const gov::GovernanceSna
         }
     }
 
-    if (auto config = governance.bulkhead_for(matched)) {
+    if (const auto& config = governance.bulkhead_for(matched)) {
         auto gate = bulkhead(config);
         admission.slot_ = gate->try_enter();
         if (!admission.slot_ && config->max_wait_duration > gov::Duration::zero()) {
@@ -336,7 +336,7 @@ asio::awaitable<void> LoopGuards::admit(std::shared_ptr<const gov::GovernanceSna
         }
     }
 
-    if (auto config = governance.circuit_breaker_for(matched)) {
+    if (const auto& config = governance.circuit_breaker_for(matched)) {
         auto breaker_state = breaker(config, breaker_service);
         if (!breaker_state->try_acquire()) {
             states_.count("circuitBreaker", "rejected");
@@ -349,7 +349,7 @@ asio::awaitable<void> LoopGuards::admit(std::shared_ptr<const gov::GovernanceSna
         admission.breaker_ = std::move(breaker_state);
     }
 
-    if (auto config = governance.fault_injection_for(matched)) {
+    if (const auto& config = governance.fault_injection_for(matched)) {
         const auto fault = fault_injector(config).next();
         if (fault.action == gov::FaultAction::kAbort) {
             states_.count("faultInjection", "injected");

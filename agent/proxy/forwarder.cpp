@@ -207,7 +207,8 @@ asio::awaitable<bool> forward_call(ProxyShared& shared, LoopState& loop, ClientS
         }
     }
     const auto retry_config = snapshot ? snapshot->retry_for(*matched) : nullptr;
-    const auto time_limiter = snapshot ? snapshot->time_limiter_for(*matched) : nullptr;
+    // Read only while this frame holds the snapshot: no copy of the shared_ptr.
+    const auto* time_limiter = snapshot ? snapshot->time_limiter_for(*matched).get() : nullptr;
     const auto try_timeout =
         time_limiter
             ? std::chrono::duration_cast<std::chrono::milliseconds>(time_limiter->timeout_duration)

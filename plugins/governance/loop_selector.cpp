@@ -1,5 +1,6 @@
 #include "plugins/governance/loop_selector.hpp"
 
+#include <cassert>
 #include <optional>
 #include <utility>
 
@@ -38,6 +39,7 @@ LoopSelector::Kept& LoopSelector::kept_for(
     const void* loadbalance = nullptr;
     if (snapshot) {
         std::optional<MatchedGroups> own;
+        assert(matched == nullptr || &matched->request() == &request);
         MatchedGroups& groups = matched ? *matched : own.emplace(*snapshot, request);
         isolation = snapshot->instance_isolation_for(groups).get();
         loadbalance = snapshot->loadbalance_for(groups).get();

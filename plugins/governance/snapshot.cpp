@@ -224,11 +224,12 @@ std::uint32_t GovernanceSnapshot::index_of(
         return kNoGroup;
     }
     const auto it = std::find(groups_.begin(), groups_.end(), group.get());
+    assert(it != groups_.end());  // groups_ numbers every group of the two maps
     return static_cast<std::uint32_t>(it - groups_.begin());
 }
 
 template <class Config>
-void GovernanceSnapshot::bind_java(BoundList<Config>& list) const {
+void GovernanceSnapshot::bind_java(BoundList<Config>& list) {
     list.groups.clear();
     for (const auto& policy : list.policies) {
         list.groups.push_back(index_of(match_group(policy->meta.name)));
@@ -248,102 +249,107 @@ void GovernanceSnapshot::bind_rate_limits() {
     }
 }
 
-template <class Config>
-std::shared_ptr<const Config> GovernanceSnapshot::first_match(const BoundList<Config>& list,
-                                                              MatchedGroups& matched) const {
-    assert(&matched.snapshot() == this);  // its numbering is this snapshot's
+template <class Config, class Judge>
+const std::shared_ptr<const Config>& GovernanceSnapshot::first_match(const BoundList<Config>& list,
+                                                                     Judge judge) {
     for (std::size_t i = 0; i < list.policies.size(); ++i) {
-        if (const auto group = list.groups[i]; group != kNoGroup && matched.matches(group)) {
+        if (const auto group = list.groups[i]; group != kNoGroup && judge(group)) {
             return list.policies[i];
         }
     }
-    return nullptr;
+    static const std::shared_ptr<const Config> none;
+    return none;
 }
 
-std::shared_ptr<const RetryConfig> GovernanceSnapshot::retry_for(MatchedGroups& matched) const {
-    return first_match(retries_, matched);
+namespace {
+
+/// Judges through the call's MatchedGroups, which must be of `snapshot`: its numbering is.
+auto through(const GovernanceSnapshot& snapshot, MatchedGroups& matched) {
+    assert(&matched.snapshot() == &snapshot);
+    (void)snapshot;
+    return [&matched](std::uint32_t group) { return matched.matches(group); };
 }
 
-std::shared_ptr<const RetryConfig> GovernanceSnapshot::retry_for(const RequestView& request) const {
-    MatchedGroups matched(*this, request);
-    return first_match(retries_, matched);
-}
+}  // namespace
 
-std::shared_ptr<const RateLimitConfig> GovernanceSnapshot::rate_limit_for(
+const std::shared_ptr<const RetryConfig>& GovernanceSnapshot::retry_for(
     MatchedGroups& matched) const {
-    return first_match(rate_limits_, matched);
+    return first_match(retries_, through(*this, matched));
 }
 
-std::shared_ptr<const RateLimitConfig> GovernanceSnapshot::rate_limit_for(
+const std::shared_ptr<const RetryConfig>& GovernanceSnapshot::retry_for(
     const RequestView& request) const {
-    MatchedGroups matched(*this, request);
-    return first_match(rate_limits_, matched);
+    return first_match(retries_, judging(request));
 }
 
-std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::circuit_breaker_for(
+const std::shared_ptr<const RateLimitConfig>& GovernanceSnapshot::rate_limit_for(
     MatchedGroups& matched) const {
-    return first_match(circuit_breakers_, matched);
+    return first_match(rate_limits_, through(*this, matched));
 }
 
-std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::circuit_breaker_for(
+const std::shared_ptr<const RateLimitConfig>& GovernanceSnapshot::rate_limit_for(
     const RequestView& request) const {
-    MatchedGroups matched(*this, request);
-    return first_match(circuit_breakers_, matched);
+    return first_match(rate_limits_, judging(request));
 }
 
-std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::instance_isolation_for(
+const std::shared_ptr<const CircuitBreakerConfig>& GovernanceSnapshot::circuit_breaker_for(
     MatchedGroups& matched) const {
-    return first_match(isolations_, matched);
+    return first_match(circuit_breakers_, through(*this, matched));
 }
 
-std::shared_ptr<const CircuitBreakerConfig> GovernanceSnapshot::instance_isolation_for(
+const std::shared_ptr<const CircuitBreakerConfig>& GovernanceSnapshot::circuit_breaker_for(
     const RequestView& request) const {
-    MatchedGroups matched(*this, request);
-    return first_match(isolations_, matched);
+    return first_match(circuit_breakers_, judging(request));
 }
 
-std::shared_ptr<const BulkheadConfig> GovernanceSnapshot::bulkhead_for(
+const std::shared_ptr<const CircuitBreakerConfig>& GovernanceSnapshot::instance_isolation_for(
     MatchedGroups& matched) const {
-    return first_match(bulkheads_, matched);
+    return first_match(isolations_, through(*this, matched));
 }
 
-std::shared_ptr<const BulkheadConfig> GovernanceSnapshot::bulkhead_for(
+const std::shared_ptr<const CircuitBreakerConfig>& GovernanceSnapshot::instance_isolation_for(
     const RequestView& request) const {
-    MatchedGroups matched(*this, request);
-    return first_match(bulkheads_, matched);
+    return first_match(isolations_, judging(request));
 }
 
-std::shared_ptr<const LoadBalanceConfig> GovernanceSnapshot::loadbalance_for(
+const std::shared_ptr<const BulkheadConfig>& GovernanceSnapshot::bulkhead_for(
     MatchedGroups& matched) const {
-    return first_match(loadbalances_, matched);
+    return first_match(bulkheads_, through(*this, matched));
 }
 
-std::shared_ptr<const LoadBalanceConfig> GovernanceSnapshot::loadbalance_for(
+const std::shared_ptr<const BulkheadConfig>& GovernanceSnapshot::bulkhead_for(
     const RequestView& request) const {
-    MatchedGroups matched(*this, request);
-    return first_match(loadbalances_, matched);
+    return first_match(bulkheads_, judging(request));
 }
 
-std::shared_ptr<const FaultInjectionConfig> GovernanceSnapshot::fault_injection_for(
+const std::shared_ptr<const LoadBalanceConfig>& GovernanceSnapshot::loadbalance_for(
     MatchedGroups& matched) const {
-    return first_match(fault_injections_, matched);
+    return first_match(loadbalances_, through(*this, matched));
 }
 
-std::shared_ptr<const FaultInjectionConfig> GovernanceSnapshot::fault_injection_for(
+const std::shared_ptr<const LoadBalanceConfig>& GovernanceSnapshot::loadbalance_for(
     const RequestView& request) const {
-    MatchedGroups matched(*this, request);
-    return first_match(fault_injections_, matched);
+    return first_match(loadbalances_, judging(request));
 }
 
-std::shared_ptr<const TimeLimiterConfig> GovernanceSnapshot::time_limiter_for(
+const std::shared_ptr<const FaultInjectionConfig>& GovernanceSnapshot::fault_injection_for(
     MatchedGroups& matched) const {
-    return first_match(time_limiters_, matched);
+    return first_match(fault_injections_, through(*this, matched));
 }
 
-std::shared_ptr<const TimeLimiterConfig> GovernanceSnapshot::time_limiter_for(
+const std::shared_ptr<const FaultInjectionConfig>& GovernanceSnapshot::fault_injection_for(
     const RequestView& request) const {
-    MatchedGroups matched(*this, request);
-    return first_match(time_limiters_, matched);
+    return first_match(fault_injections_, judging(request));
+}
+
+const std::shared_ptr<const TimeLimiterConfig>& GovernanceSnapshot::time_limiter_for(
+    MatchedGroups& matched) const {
+    return first_match(time_limiters_, through(*this, matched));
+}
+
+const std::shared_ptr<const TimeLimiterConfig>& GovernanceSnapshot::time_limiter_for(
+    const RequestView& request) const {
+    return first_match(time_limiters_, judging(request));
 }
 
 std::shared_ptr<const RouteRuleConfig> GovernanceSnapshot::route_rule_for(

@@ -69,6 +69,9 @@ class GovernanceSnapshot;
 class MatchedGroups {
   public:
     MatchedGroups(const GovernanceSnapshot& snapshot, const RequestView& request);
+    // It keeps both by address: a temporary would be gone before the first lookup.
+    MatchedGroups(const GovernanceSnapshot&&, const RequestView&) = delete;
+    MatchedGroups(const GovernanceSnapshot&, const RequestView&&) = delete;
 
     const GovernanceSnapshot& snapshot() const noexcept { return *snapshot_; }
     const RequestView& request() const noexcept { return *request_; }
@@ -113,27 +116,34 @@ class GovernanceSnapshot {
     std::vector<std::string> matching_groups(const RequestView& request) const;
 
     /// The first policy of each kind (in order) whose match group matches. A call that looks
-    /// up several kinds passes one MatchedGroups to all; the RequestView forms make one each.
-    std::shared_ptr<const RetryConfig> retry_for(MatchedGroups& matched) const;
-    std::shared_ptr<const RateLimitConfig> rate_limit_for(MatchedGroups& matched) const;
-    std::shared_ptr<const CircuitBreakerConfig> circuit_breaker_for(MatchedGroups& matched) const;
-    std::shared_ptr<const CircuitBreakerConfig> instance_isolation_for(
+    /// up several kinds passes one MatchedGroups to all; the RequestView forms, for a single
+    /// lookup, judge the groups as they go and keep no verdicts (one lookup seldom asks a group
+    /// twice, and keeping them costs a byte per group to clear). The answer lives as long as the
+    /// snapshot: a caller that only reads it during the call need not copy it.
+    const std::shared_ptr<const RetryConfig>& retry_for(MatchedGroups& matched) const;
+    const std::shared_ptr<const RateLimitConfig>& rate_limit_for(MatchedGroups& matched) const;
+    const std::shared_ptr<const CircuitBreakerConfig>& circuit_breaker_for(
         MatchedGroups& matched) const;
-    std::shared_ptr<const BulkheadConfig> bulkhead_for(MatchedGroups& matched) const;
-    std::shared_ptr<const LoadBalanceConfig> loadbalance_for(MatchedGroups& matched) const;
-    std::shared_ptr<const FaultInjectionConfig> fault_injection_for(MatchedGroups& matched) const;
-    std::shared_ptr<const TimeLimiterConfig> time_limiter_for(MatchedGroups& matched) const;
-    std::shared_ptr<const RetryConfig> retry_for(const RequestView& request) const;
-    std::shared_ptr<const RateLimitConfig> rate_limit_for(const RequestView& request) const;
-    std::shared_ptr<const CircuitBreakerConfig> circuit_breaker_for(
+    const std::shared_ptr<const CircuitBreakerConfig>& instance_isolation_for(
+        MatchedGroups& matched) const;
+    const std::shared_ptr<const BulkheadConfig>& bulkhead_for(MatchedGroups& matched) const;
+    const std::shared_ptr<const LoadBalanceConfig>& loadbalance_for(MatchedGroups& matched) const;
+    const std::shared_ptr<const FaultInjectionConfig>& fault_injection_for(
+        MatchedGroups& matched) const;
+    const std::shared_ptr<const TimeLimiterConfig>& time_limiter_for(MatchedGroups& matched) const;
+    const std::shared_ptr<const RetryConfig>& retry_for(const RequestView& request) const;
+    const std::shared_ptr<const RateLimitConfig>& rate_limit_for(const RequestView& request) const;
+    const std::shared_ptr<const CircuitBreakerConfig>& circuit_breaker_for(
         const RequestView& request) const;
-    std::shared_ptr<const CircuitBreakerConfig> instance_isolation_for(
+    const std::shared_ptr<const CircuitBreakerConfig>& instance_isolation_for(
         const RequestView& request) const;
-    std::shared_ptr<const BulkheadConfig> bulkhead_for(const RequestView& request) const;
-    std::shared_ptr<const LoadBalanceConfig> loadbalance_for(const RequestView& request) const;
-    std::shared_ptr<const FaultInjectionConfig> fault_injection_for(
+    const std::shared_ptr<const BulkheadConfig>& bulkhead_for(const RequestView& request) const;
+    const std::shared_ptr<const LoadBalanceConfig>& loadbalance_for(
         const RequestView& request) const;
-    std::shared_ptr<const TimeLimiterConfig> time_limiter_for(const RequestView& request) const;
+    const std::shared_ptr<const FaultInjectionConfig>& fault_injection_for(
+        const RequestView& request) const;
+    const std::shared_ptr<const TimeLimiterConfig>& time_limiter_for(
+        const RequestView& request) const;
 
     /// The target's own route rule, else the global one, else null.
     std::shared_ptr<const RouteRuleConfig> route_rule_for(std::string_view target_service) const;
@@ -171,10 +181,11 @@ class GovernanceSnapshot {
   private:
     friend class MatchedGroups;
 
-    /// A policy list in lookup order and, at the same index, the match group that selects each
-    /// policy (null when no group of that name exists: the policy never applies). Resolved once
-    /// per snapshot, so a lookup neither searches the groups by name nor copies a shared_ptr
-    /// per policy it passes: with 100 groups that was most of a lookup's cost.
+    /// A policy list in lookup order and, at the same index, the number of the match group that
+    /// selects each policy (kNoGroup when no group of that name exists: the policy never
+    /// applies). Resolved once per snapshot, so a lookup neither searches the groups by name
+    /// nor copies a shared_ptr per policy it passes: with 100 groups that was most of a
+    /// lookup's cost.
     template <class Config>
     struct BoundList {
         PolicyList<Config> policies;
@@ -182,12 +193,17 @@ class GovernanceSnapshot {
     };
     static constexpr std::uint32_t kNoGroup = UINT32_MAX;
 
-    template <class Config>
-    std::shared_ptr<const Config> first_match(const BoundList<Config>& list,
-                                              MatchedGroups& matched) const;
+    /// The first policy of `list` whose group `judge(group number)` says matches.
+    template <class Config, class Judge>
+    static const std::shared_ptr<const Config>& first_match(const BoundList<Config>& list,
+                                                            Judge judge);
+    /// A judge for a single lookup: asks each group about `request`, keeping no verdicts.
+    auto judging(const RequestView& request) const {
+        return [this, &request](std::uint32_t group) { return groups_[group]->matches(request); };
+    }
     std::uint32_t index_of(const std::shared_ptr<const MatchGroupConfig>& group) const;
     template <class Config>
-    void bind_java(BoundList<Config>& list) const;
+    void bind_java(BoundList<Config>& list);
     void bind_rate_limits();
     void apply(const ParsedItem& item);
 

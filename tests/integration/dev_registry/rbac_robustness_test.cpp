@@ -1,8 +1,9 @@
-// RBAC mode (spec §1.4.12), hostile input, and start-up time.
+// RBAC mode (spec §1.4.12), hostile input, start-up time, and stop.
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/dev_registry/registry_fixture.hpp"
 
@@ -127,8 +128,10 @@ TEST(DevRegistryStop, RunEndsWhicheverMomentOfTheLeaseSweepTheStopMeets) {
     // callback had not yet run: the callback re-armed the timer and run() never returned (a
     // hang in CI's teardown). A 1 ms sweep puts many of these stops next to a firing; each
     // round's join hangs, and ctest's timeout fails the test, if the sweep outlives the stop.
+    // Odd rounds run the io_context on two threads, as `sc-agent dev` may.
     for (int round = 0; round < 400; ++round) {
-        asio::io_context ioc(1);
+        const int threads = 1 + round % 2;
+        asio::io_context ioc(threads);
         DevRegistryConfig config;
         config.listen = "127.0.0.1:0";
         config.kie_listen = "";
@@ -136,11 +139,16 @@ TEST(DevRegistryStop, RunEndsWhicheverMomentOfTheLeaseSweepTheStopMeets) {
         config.stop_grace = std::chrono::milliseconds(0);
         DevRegistry registry(ioc, config);
         registry.start();
-        std::thread io([&] { ioc.run(); });
+        std::vector<std::thread> io;
+        for (int t = 0; t < threads; ++t) {
+            io.emplace_back([&] { ioc.run(); });
+        }
         // Only spreads the stops over the sweep period; nothing waits for an event by time.
         std::this_thread::sleep_for(std::chrono::microseconds(100 * (round % 13)));
         registry.stop();
-        io.join();
+        for (auto& thread : io) {
+            thread.join();
+        }
     }
 }
 

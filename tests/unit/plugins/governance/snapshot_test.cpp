@@ -262,30 +262,97 @@ TEST(GovernanceSnapshot, AGoRateLimitFallsBackToTheJavaMatchGroupOfItsMatchName)
     EXPECT_EQ(s->rate_limit_for(get)->rate, 9);
 }
 
-TEST(MatchedGroups, OneCallsLookupsAnswerAsSeparateLookupsDoForEveryKind) {
-    auto s = GovernanceSnapshot::build(load_fixture("java_dialect.yaml"), {"shop", "1.0.0"});
-    std::vector<RequestView> requests{to_orders("POST", "/orders/1"), to_orders("GET", "/orders/1"),
-                                      to_orders("GET", "/reports/1"), RequestView{}};
-    requests.back().service_name = "billing";
-    requests.push_back(to_orders("DELETE", "/x"));
-    requests.back().headers["X-Tier"] = "gold";
-    int found = 0;
-    for (const auto& request : requests) {
+template <class Config>
+std::string name_of(const std::shared_ptr<const Config>& policy) {
+    return policy ? policy->meta.name : "-";
+}
+
+TEST(MatchedGroups, EveryKindFindsItsFirstMatchingPolicyInOneCallAndAlone) {
+    // Three groups (w: POST, o: /orders, v: the x-vip header) bound to each kind in different
+    // orders; each request below meets two of them or none.
+    std::vector<GovernanceInput> inputs{
+        {"servicecomb.matchGroup.w", "matches:\n  - method: [POST]\n", "t"},
+        {"servicecomb.matchGroup.o", "matches:\n  - apiPath:\n      prefix: /orders\n", "t"},
+        {"servicecomb.matchGroup.v", "matches:\n  - headers:\n      x-vip:\n        exact: yes\n",
+         "t"},
+        {"servicecomb.retry.w", "order: 1\nmaxAttempts: 2", "t"},
+        {"servicecomb.retry.o", "order: 2\nmaxAttempts: 2", "t"},
+        {"servicecomb.rateLimiting.o", "order: 0\nrate: 10", "t"},
+        {"servicecomb.rateLimiting.v", "order: 1\nrate: 10", "t"},
+        {"servicecomb.circuitBreaker.v", "order: 0\nminimumNumberOfCalls: 10", "t"},
+        {"servicecomb.circuitBreaker.w", "order: 5\nminimumNumberOfCalls: 10", "t"},
+        {"servicecomb.instanceIsolation.o", "minimumNumberOfCalls: 10", "t"},
+        {"servicecomb.bulkhead.v", "order: 0\nmaxConcurrentCalls: 5", "t"},
+        {"servicecomb.bulkhead.w", "order: 1\nmaxConcurrentCalls: 5", "t"},
+        {"servicecomb.loadbalance.v", "rule: Random", "t"},
+        {"servicecomb.faultInjection.w", "type: delay\ndelayTime: 10\npercentage: 0", "t"},
+        {"servicecomb.timeLimiter.o", "order: 0\ntimeoutDuration: 1000", "t"},
+        {"servicecomb.timeLimiter.w", "order: 3\ntimeoutDuration: 1000", "t"},
+    };
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    struct Case {
+        RequestView request;
+        // rateLimiting bulkhead circuitBreaker faultInjection retry timeLimiter isolation lb
+        std::vector<std::string> expected;
+    };
+    std::vector<Case> cases{
+        {to_orders("POST", "/orders/1"), {"o", "w", "w", "w", "w", "o", "o", "-"}},
+        {to_orders("GET", "/orders/1"), {"o", "v", "v", "-", "o", "o", "o", "v"}},
+        {to_orders("POST", "/x"), {"v", "v", "v", "w", "w", "w", "-", "v"}},
+        {to_orders("GET", "/x"), {"-", "-", "-", "-", "-", "-", "-", "-"}},
+    };
+    cases[1].request.headers["X-Vip"] = "yes";
+    cases[2].request.headers["x-vip"] = "yes";
+    const auto all = [&](auto& lookups) {
+        return std::vector<std::string>{name_of(s->rate_limit_for(lookups)),
+                                        name_of(s->bulkhead_for(lookups)),
+                                        name_of(s->circuit_breaker_for(lookups)),
+                                        name_of(s->fault_injection_for(lookups)),
+                                        name_of(s->retry_for(lookups)),
+                                        name_of(s->time_limiter_for(lookups)),
+                                        name_of(s->instance_isolation_for(lookups)),
+                                        name_of(s->loadbalance_for(lookups))};
+    };
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const RequestView& request = cases[i].request;
         MatchedGroups matched(*s, request);
-        // Asked in the proxy's order, then again: a kept verdict must not change an answer.
-        for (int round = 0; round < 2; ++round) {
-            EXPECT_EQ(s->rate_limit_for(matched), s->rate_limit_for(request));
-            EXPECT_EQ(s->bulkhead_for(matched), s->bulkhead_for(request));
-            EXPECT_EQ(s->circuit_breaker_for(matched), s->circuit_breaker_for(request));
-            EXPECT_EQ(s->fault_injection_for(matched), s->fault_injection_for(request));
-            EXPECT_EQ(s->retry_for(matched), s->retry_for(request));
-            EXPECT_EQ(s->time_limiter_for(matched), s->time_limiter_for(request));
-            EXPECT_EQ(s->instance_isolation_for(matched), s->instance_isolation_for(request));
-            EXPECT_EQ(s->loadbalance_for(matched), s->loadbalance_for(request));
-        }
-        found += s->retry_for(request) != nullptr ? 1 : 0;
+        EXPECT_EQ(all(matched), cases[i].expected) << "case " << i << ", one call";
+        EXPECT_EQ(all(matched), cases[i].expected) << "case " << i << ", asked again";
+        EXPECT_EQ(all(request), cases[i].expected) << "case " << i << ", separate lookups";
     }
-    EXPECT_EQ(found, 4) << "all but the billing call have a retry, or this shows little";
+}
+
+TEST(MatchedGroups, AGoRateLimitPrefersTheMarkerAndAJavaPolicyOnlyAMatchGroup) {
+    // One name, two different traffic markers: go-chassis's `servicecomb.match.x` (GET) and
+    // java-chassis's `servicecomb.matchGroup.x` (POST); and a marker with no matchGroup twin.
+    std::vector<GovernanceInput> inputs{
+        {"servicecomb.match.x", "matches:\n  - method: [GET]\n", "t"},
+        {"servicecomb.matchGroup.x", "matches:\n  - method: [POST]\n", "t"},
+        {"servicecomb.match.marker-only", "matches:\n  - method: [PUT]\n", "t"},
+        {"servicecomb.rateLimiting.go-limit", "match: x\nrate: 7\n", "t"},
+        {"servicecomb.retry.x", "maxAttempts: 2", "t"},
+        {"servicecomb.rateLimiting.marker-only", "rate: 9", "t"},
+    };
+    auto s = GovernanceSnapshot::build(inputs, {"shop", "1.0.0"});
+    RequestView get;
+    get.method = "GET";
+    RequestView post;
+    post.method = "POST";
+    RequestView put;
+    put.method = "PUT";
+    MatchedGroups get_call(*s, get);
+    MatchedGroups post_call(*s, post);
+    MatchedGroups put_call(*s, put);
+    // The go-chassis limit follows the marker x, not the matchGroup x.
+    EXPECT_EQ(name_of(s->rate_limit_for(get_call)), "go-limit");
+    EXPECT_EQ(name_of(s->rate_limit_for(post_call)), "-");
+    EXPECT_EQ(name_of(s->rate_limit_for(get)), "go-limit");
+    // A java-chassis policy follows the matchGroup of its name only.
+    EXPECT_EQ(name_of(s->retry_for(post_call)), "x");
+    EXPECT_EQ(name_of(s->retry_for(get_call)), "-");
+    EXPECT_EQ(name_of(s->retry_for(post)), "x");
+    EXPECT_EQ(name_of(s->rate_limit_for(put_call)), "-");
+    EXPECT_EQ(name_of(s->rate_limit_for(put)), "-");
 }
 
 TEST(MatchedGroups, AGroupIsJudgedOncePerCall) {
