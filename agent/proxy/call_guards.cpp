@@ -229,13 +229,13 @@ void GuardStates::count(std::string_view kind, std::string_view action) const {
 
 Admission::~Admission() {
     if (breaker_) {
-        breaker_->release();  // the call never reached an instance
+        breaker_->release(permit_);  // the call never reached an instance
     }
 }
 
 void Admission::record(const gov::CallOutcome& outcome) {
     if (breaker_) {
-        breaker_->record(outcome);
+        breaker_->record(outcome, permit_);
         breaker_.reset();
     }
 }
@@ -338,7 +338,8 @@ asio::awaitable<void> LoopGuards::admit(std::shared_ptr<const gov::GovernanceSna
 
     if (const auto& config = governance.circuit_breaker_for(matched)) {
         auto breaker_state = breaker(config, breaker_service);
-        if (!breaker_state->try_acquire()) {
+        const auto permit = breaker_state->acquire();
+        if (!permit) {
             states_.count("circuitBreaker", "rejected");
             admission.refused = ProxyError{503, "CIRCUIT_OPEN",
                                            "circuit breaker policy '" + config->meta.name +
@@ -347,6 +348,7 @@ asio::awaitable<void> LoopGuards::admit(std::shared_ptr<const gov::GovernanceSna
             co_return;
         }
         admission.breaker_ = std::move(breaker_state);
+        admission.permit_ = *permit;
     }
 
     if (const auto& config = governance.fault_injection_for(matched)) {

@@ -134,6 +134,7 @@ class Admission {
     friend class LoopGuards;
     std::optional<BulkheadGate::Slot> slot_;
     std::shared_ptr<plugins::governance::CircuitBreaker> breaker_;
+    plugins::governance::CircuitBreaker::Permit permit_;
 };
 
 /// One event loop's view of GuardStates: the states of the current snapshot's policies, looked

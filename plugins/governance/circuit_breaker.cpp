@@ -133,7 +133,7 @@ CircuitBreaker::CircuitBreaker(std::shared_ptr<const CircuitBreakerConfig> confi
 }
 
 void CircuitBreaker::publish() noexcept {
-    published_state_.store(state_, std::memory_order_release);
+    published_.store(period_ << 8 | static_cast<std::uint64_t>(state_), std::memory_order_release);
     // Forced closed counts nothing; a full window of successes stays one after a success.
     const bool clean_full_window = state_ == BreakerState::kClosed && !ring_.empty() &&
                                    ring_used_ == ring_.size() && window_.failures == 0 &&
@@ -151,23 +151,25 @@ bool CircuitBreaker::trials_lost(Clock::TimePoint now) const noexcept {
            now - last_trial_at_ >= config_->wait_duration_in_open_state;
 }
 
-bool CircuitBreaker::try_acquire() noexcept {
-    // Only record() leaves closed: a closed breaker admits without the lock or the clock.
-    if (const auto seen = published_state_.load(std::memory_order_acquire);
-        seen == BreakerState::kClosed || seen == BreakerState::kForcedClosed) {
-        return true;
+std::optional<CircuitBreaker::Permit> CircuitBreaker::acquire() noexcept {
+    // Only record() leaves closed: a closed breaker admits without the lock or the clock. A
+    // transition right after this load leaves the call with the earlier period, as if it had
+    // been admitted just before: its outcome is then dropped (invariant 1).
+    if (const auto seen = published_.load(std::memory_order_acquire);
+        state_of(seen) == BreakerState::kClosed || state_of(seen) == BreakerState::kForcedClosed) {
+        return Permit{seen >> 8};
     }
     const auto now = clock_.now();
     std::lock_guard lock(mutex_);
     switch (state_) {
         case BreakerState::kClosed:
         case BreakerState::kForcedClosed:
-            return true;
+            return Permit{period_};
         case BreakerState::kForcedOpen:
-            return false;
+            return std::nullopt;
         case BreakerState::kOpen:
             if (!open_elapsed(now)) {
-                return false;
+                return std::nullopt;
             }
             transition(BreakerState::kHalfOpen, now);
             [[fallthrough]];
@@ -176,24 +178,30 @@ bool CircuitBreaker::try_acquire() noexcept {
                 half_open_issued_ = static_cast<int>(half_open_.calls);
             }
             if (half_open_issued_ >= config_->permitted_calls_in_half_open_state) {
-                return false;
+                return std::nullopt;
             }
             ++half_open_issued_;
             last_trial_at_ = now;
-            return true;
+            return Permit{period_};
     }
-    return false;
+    return std::nullopt;
 }
 
-void CircuitBreaker::release() noexcept {
+void CircuitBreaker::release(Permit permit) noexcept {
     std::lock_guard lock(mutex_);
-    if (state_ == BreakerState::kHalfOpen && half_open_issued_ > half_open_.calls) {
+    if (permit.period == period_ && state_ == BreakerState::kHalfOpen &&
+        half_open_issued_ > half_open_.calls) {
         --half_open_issued_;
     }
 }
 
+void CircuitBreaker::release() noexcept {
+    // Untracked: whatever period is current gives back (a transition in between gives nothing).
+    release(Permit{published_.load(std::memory_order_acquire) >> 8});
+}
+
 bool CircuitBreaker::rejecting() const noexcept {
-    if (const auto seen = published_state_.load(std::memory_order_acquire);
+    if (const auto seen = state();
         seen == BreakerState::kClosed || seen == BreakerState::kForcedClosed) {
         return false;
     }
@@ -215,7 +223,7 @@ bool CircuitBreaker::rejecting() const noexcept {
 }
 
 BreakerState CircuitBreaker::state() const noexcept {
-    return published_state_.load(std::memory_order_acquire);
+    return state_of(published_.load(std::memory_order_acquire));
 }
 
 bool CircuitBreaker::is_failure(const CallOutcome& outcome) const noexcept {
@@ -230,6 +238,15 @@ bool CircuitBreaker::over_threshold(const Counts& counts) const noexcept {
 }
 
 bool CircuitBreaker::record(const CallOutcome& outcome) noexcept {
+    return record_in(outcome, std::nullopt);
+}
+
+bool CircuitBreaker::record(const CallOutcome& outcome, Permit permit) noexcept {
+    return record_in(outcome, permit.period);
+}
+
+bool CircuitBreaker::record_in(const CallOutcome& outcome,
+                               std::optional<std::uint64_t> period) noexcept {
     const bool failure = is_failure(outcome);
     const bool slow = outcome.latency > config_->slow_call_duration_threshold;
     if (!failure && !slow && successes_change_nothing_.load(std::memory_order_acquire)) {
@@ -237,6 +254,9 @@ bool CircuitBreaker::record(const CallOutcome& outcome) noexcept {
     }
     const auto now = clock_.now();
     std::lock_guard lock(mutex_);
+    if (period && *period != period_) {
+        return false;  // invariant 1: admitted before the last transition
+    }
     const auto before = state_;
     if (state_ == BreakerState::kClosed) {
         add_to_window(failure, slow, now);
@@ -311,6 +331,7 @@ void CircuitBreaker::expire_buckets(std::int64_t second) {
 
 void CircuitBreaker::transition(BreakerState to, Clock::TimePoint now) {
     state_ = to;
+    ++period_;
     if (to == BreakerState::kOpen) {
         opened_at_ = now;
     }

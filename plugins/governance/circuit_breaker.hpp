@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,20 +63,37 @@ std::string_view breaker_state_name(BreakerState state) noexcept;
 ///    added to a full COUNT_BASED window of successes changes nothing, so it is not added
 ///    (every proxied call asks both; the lock is taken only when something can change).
 /// Thread-safe: one mutex per breaker; the two answers above are atomics published under it.
+///
+/// Invariant 1 holds for calls admitted by `acquire()`: the permit names the state period that
+/// granted it. The untracked forms (`try_acquire`, `release()`, `record(outcome)`) serve an app
+/// that reports outcomes later over the discovery API and holds no permit: its outcomes count in
+/// whatever state they arrive.
 class CircuitBreaker {
   public:
     /// Told each change of state, under the breaker's lock: keep it short, do not call back.
     using TransitionListener = std::function<void(BreakerState to)>;
 
+    /// The state period (one per transition) that admitted a call.
+    struct Permit {
+        std::uint64_t period = 0;
+    };
+
     CircuitBreaker(std::shared_ptr<const CircuitBreakerConfig> config, Clock& clock,
                    TransitionListener on_transition = {});
 
     /// Asks to make a call; in half-open this consumes one of the permitted calls.
-    bool try_acquire() noexcept;
-    /// Gives back a permission whose call was never made (cancelled before sending).
+    std::optional<Permit> acquire() noexcept;
+    /// Gives back a permit whose call was never made (cancelled before sending); a permit of an
+    /// earlier period gives back nothing.
+    void release(Permit permit) noexcept;
+    /// Reports the result of a call `acquire` admitted; dropped when the breaker has changed
+    /// state since. True when this outcome opened the breaker (decided under its lock: one
+    /// caller learns it per opening).
+    bool record(const CallOutcome& outcome, Permit permit) noexcept;
+
+    /// The untracked forms of the three above.
+    bool try_acquire() noexcept { return acquire().has_value(); }
     void release() noexcept;
-    /// Reports the result of a call that `try_acquire` admitted. True when this outcome opened
-    /// the breaker (decided under its lock: one caller learns it per opening).
     bool record(const CallOutcome& outcome) noexcept;
 
     BreakerState state() const noexcept;
@@ -101,18 +119,26 @@ class CircuitBreaker {
     void transition(BreakerState to, Clock::TimePoint now);
     bool open_elapsed(Clock::TimePoint now) const noexcept;
     bool trials_lost(Clock::TimePoint now) const noexcept;
-    /// Publishes state_ and whether a success would change anything (under mutex_).
+    /// Publishes state_ with period_, and whether a success would change anything (under
+    /// mutex_).
     void publish() noexcept;
+    bool record_in(const CallOutcome& outcome, std::optional<std::uint64_t> period) noexcept;
+    static BreakerState state_of(std::uint64_t published) noexcept {
+        return static_cast<BreakerState>(published & 0xff);
+    }
 
     std::shared_ptr<const CircuitBreakerConfig> config_;
     Clock& clock_;
     Clock::TimePoint epoch_;
     TransitionListener on_transition_;
     mutable std::mutex mutex_;
-    // Read without the lock (invariant 4); written only under it, by publish().
-    std::atomic<BreakerState> published_state_{BreakerState::kClosed};
+    // Read without the lock (invariant 4); written only under it, by publish(). The state and
+    // its period in one word (period << 8 | state), so a lock-free admission names the period
+    // of the state it saw.
+    std::atomic<std::uint64_t> published_{static_cast<std::uint64_t>(BreakerState::kClosed)};
     std::atomic<bool> successes_change_nothing_{false};
     BreakerState state_ = BreakerState::kClosed;
+    std::uint64_t period_ = 0;  // +1 on each transition
     Clock::TimePoint opened_at_{};
     // Closed window: totals plus either a ring of calls or a ring of one-second buckets.
     Counts window_;

@@ -12,6 +12,7 @@ LoopSelector::Pick& LoopSelector::Pick::operator=(Pick&& other) noexcept {
         instance_ = std::exchange(other.instance_, nullptr);
         ended_ = std::exchange(other.ended_, false);
         breaker_ = std::move(other.breaker_);
+        permit_ = other.permit_;
         balancer_ = std::move(other.balancer_);
     }
     return *this;
@@ -20,7 +21,7 @@ LoopSelector::Pick& LoopSelector::Pick::operator=(Pick&& other) noexcept {
 void LoopSelector::Pick::abandon() noexcept {
     if (instance_ && !ended_) {
         ended_ = true;
-        breaker_->release();
+        breaker_->release(permit_);
         balancer_->on_attempt_abandoned(*instance_);
     }
 }
@@ -82,10 +83,12 @@ LoopSelector::Pick LoopSelector::select(const std::shared_ptr<const GovernanceSn
                                    {*kept.states.isolation, *kept.states.balancer},
                                    shared_.actions(), [&](const plugins::Instance& instance) {
                                        const auto& breaker = breaker_of(kept, instance);
-                                       if (!breaker->try_acquire()) {
+                                       const auto permit = breaker->acquire();
+                                       if (!permit) {
                                            return false;
                                        }
                                        pick.breaker_ = breaker;
+                                       pick.permit_ = *permit;
                                        return true;
                                    });
     if (pick.instance_) {
@@ -101,7 +104,7 @@ void LoopSelector::record_outcome(Pick& pick, bool success, std::chrono::millise
     pick.ended_ = true;
     const auto outcome = reported_outcome(success, latency);
     pick.balancer_->on_attempt_end(*pick.instance_, outcome);
-    if (pick.breaker_->record(outcome) && shared_.actions()) {
+    if (pick.breaker_->record(outcome, pick.permit_) && shared_.actions()) {
         shared_.actions()("instanceIsolation", "isolated");
     }
 }

@@ -58,6 +58,7 @@ class LoopSelector {
         const plugins::Instance* instance_ = nullptr;
         bool ended_ = false;  // its outcome was recorded, or it was abandoned
         std::shared_ptr<CircuitBreaker> breaker_;
+        CircuitBreaker::Permit permit_;
         std::shared_ptr<plugins::lb::LoadBalancer> balancer_;
     };
 

@@ -127,6 +127,53 @@ TEST(CircuitBreaker, ReleaseReturnsAnUnusedTrialPermit) {
     EXPECT_TRUE(b.try_acquire());
 }
 
+TEST(CircuitBreaker, AnOutcomeOfACallAdmittedBeforeTheLastTransitionIsDropped) {
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 2\n"
+                            "minimumNumberOfCalls: 2\nwaitDurationInOpenState: 1S\n"
+                            "permittedNumberOfCallsInHalfOpenState: 2\n"),
+                     clock);
+    const auto slow_caller = b.acquire();  // admitted while closed; answers late
+    ASSERT_TRUE(slow_caller);
+    for (int i = 0; i < 2; ++i) {
+        const auto permit = b.acquire();
+        ASSERT_TRUE(permit);
+        b.record(kFail, *permit);
+    }
+    ASSERT_EQ(b.state(), BreakerState::kOpen);
+    clock.advance(seconds(1));
+    const auto trial = b.acquire();
+    ASSERT_TRUE(trial);
+    ASSERT_EQ(b.state(), BreakerState::kHalfOpen);
+    // The closed-period call ends now: it is neither a trial nor a give-back of one.
+    EXPECT_FALSE(b.record(kFail, *slow_caller));
+    b.release(*slow_caller);
+    EXPECT_EQ(b.state(), BreakerState::kHalfOpen);
+    const auto second_trial = b.acquire();
+    ASSERT_TRUE(second_trial);
+    EXPECT_FALSE(b.acquire()) << "two trials issued, none given back by the stale permit";
+    b.record(kOk, *trial);
+    EXPECT_EQ(b.state(), BreakerState::kHalfOpen) << "one trial of two has reported";
+    b.record(kOk, *second_trial);
+    EXPECT_EQ(b.state(), BreakerState::kClosed) << "the trials decide, not the late failure";
+}
+
+TEST(CircuitBreaker, AnUntrackedOutcomeCountsInTheStateItArrivesIn) {
+    // The discovery API's select/outcome: the app reports without a permit.
+    FakeClock clock;
+    CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 1\n"
+                            "minimumNumberOfCalls: 1\nwaitDurationInOpenState: 1S\n"
+                            "permittedNumberOfCallsInHalfOpenState: 1\n"),
+                     clock);
+    ASSERT_TRUE(b.try_acquire());
+    b.record(kFail);
+    ASSERT_EQ(b.state(), BreakerState::kOpen);
+    clock.advance(seconds(1));
+    ASSERT_TRUE(b.try_acquire());
+    b.record(kOk);
+    EXPECT_EQ(b.state(), BreakerState::kClosed);
+}
+
 TEST(CircuitBreaker, HalfOpenTrialWithoutOutcomeIsGivenOutAgainAfterTheWait) {
     FakeClock clock;
     CircuitBreaker b(config("slidingWindowType: COUNT_BASED\nslidingWindowSize: 1\n"
