@@ -139,6 +139,7 @@ class CircuitBreaker {
     std::atomic<bool> successes_change_nothing_{false};
     BreakerState state_ = BreakerState::kClosed;
     std::uint64_t period_ = 0;  // +1 on each transition
+    static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
     Clock::TimePoint opened_at_{};
     // Closed window: totals plus either a ring of calls or a ring of one-second buckets.
     Counts window_;

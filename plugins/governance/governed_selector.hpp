@@ -41,7 +41,8 @@ namespace scagent::plugins::governance {
 ///    matches uses default_isolation() (3 consecutive failures isolate for 30 s), so every
 ///    select skips through the same path, with or without governance.
 /// 3. An instance is returned only after its isolation breaker admitted the call
-///    (try_acquire), so the outcome reported later counts in the state that granted it.
+///    (try_acquire). The app reports its outcome later without a permit, so the outcome counts
+///    in the state it arrives in (a proxy loop's LoopSelector carries permits instead).
 /// 4. A returned instance counts as an attempt started on the balancer that chose it
 ///    (LeastRequest's in-flight count); record_outcome, which knows only the service, ends it
 ///    and gives its latency to every balancer `service`'s selects used (WeightedResponse). A

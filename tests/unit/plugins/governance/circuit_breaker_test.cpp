@@ -156,6 +156,13 @@ TEST(CircuitBreaker, AnOutcomeOfACallAdmittedBeforeTheLastTransitionIsDropped) {
     EXPECT_EQ(b.state(), BreakerState::kHalfOpen) << "one trial of two has reported";
     b.record(kOk, *second_trial);
     EXPECT_EQ(b.state(), BreakerState::kClosed) << "the trials decide, not the late failure";
+    // Three transitions later, permits taken on the lock-free closed path still count.
+    for (int i = 0; i < 2; ++i) {
+        const auto permit = b.acquire();
+        ASSERT_TRUE(permit);
+        b.record(kFail, *permit);
+    }
+    EXPECT_EQ(b.state(), BreakerState::kOpen);
 }
 
 TEST(CircuitBreaker, AnUntrackedOutcomeCountsInTheStateItArrivesIn) {

@@ -192,6 +192,20 @@ TEST_F(LoopSelectorTest, ADroppedPickGivesBackItsHalfOpenTrialAndItsInFlightCoun
     EXPECT_EQ(call(only_a, true), "a") << "the trial came back and was given again";
     EXPECT_FALSE(shared_.isolated("orders", "a"));
 
+    // The same through move assignment (as the proxy re-picks): the permit moves with the pick.
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(call(only_a, false), "a");
+    }
+    clock_.advance(30s);
+    {
+        LoopSelector::Pick moved;
+        moved = pick(only_a);
+        ASSERT_TRUE(moved.instance());
+        LoopSelector::Pick last;
+        last = std::move(moved);
+    }
+    EXPECT_EQ(call(only_a, true), "a") << "the moved trial came back";
+
     // LeastRequest: with one call in flight on one instance, dropped picks go to the other
     // and leave its count at zero, so every one of them goes there again.
     set_governance(
