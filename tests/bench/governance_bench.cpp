@@ -7,6 +7,7 @@
 
 #include "plugins/governance/snapshot.hpp"
 #include "plugins/lb/factory.hpp"
+#include "tests/bench/api_match_group.hpp"
 
 namespace {
 
@@ -88,11 +89,7 @@ std::shared_ptr<const GovernanceSnapshot> hundred_groups_every_kind() {
         {"timeLimiter", "timeoutDuration: 1000"},
     };
     for (int i = 0; i < kGroups; ++i) {
-        const std::string name = "g" + std::to_string(1000 + i);
-        inputs.push_back({"servicecomb.matchGroup." + name,
-                          "matches:\n  - apiPath:\n      prefix: /api/v" + std::to_string(i) +
-                              "/\n    method: [GET, POST]\n",
-                          "bench"});
+        const std::string name = scagent::bench::add_api_match_group(inputs, i);
         for (const auto& [kind, value] : kinds) {
             inputs.push_back({"servicecomb." + kind + "." + name, value, "bench"});
         }

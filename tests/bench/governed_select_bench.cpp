@@ -8,6 +8,7 @@
 #include "plugins/api/clock.hpp"
 #include "plugins/governance/governed_selector.hpp"
 #include "plugins/governance/loop_selector.hpp"
+#include "tests/bench/api_match_group.hpp"
 
 namespace {
 
@@ -23,11 +24,7 @@ constexpr int kInstances = 1000;
 std::shared_ptr<const GovernanceSnapshot> hundred_groups(bool with_route_rule) {
     std::vector<GovernanceInput> inputs;
     for (int i = 0; i < kGroups; ++i) {
-        const std::string name = "g" + std::to_string(1000 + i);
-        inputs.push_back({"servicecomb.matchGroup." + name,
-                          "matches:\n  - apiPath:\n      prefix: /api/v" + std::to_string(i) +
-                              "/\n    method: [GET, POST]\n",
-                          "bench"});
+        const std::string name = scagent::bench::add_api_match_group(inputs, i);
         inputs.push_back(
             {"servicecomb.instanceIsolation." + name, "minimumNumberOfCalls: 10", "bench"});
         inputs.push_back({"servicecomb.loadbalance." + name, "rule: RoundRobin", "bench"});
