@@ -118,12 +118,16 @@ def report(out, targets, conns, clk_tck):
         run["upstream_reqs"] = int(up_reqs)
         runs.setdefault((target, int(conc)), []).append(run)
 
-    mem = {}  # (target, "idle" | "peak") -> MiB; peak: VmHWM or any VmRSS sample, the largest
+    # (target, kind) -> MiB. idle: VmRSS after warm-up; idle_pss, idle_private: that memory's
+    # proportional and private (not shared) parts; floor: the RSS of the target's shared
+    # libraries alone; peak: VmHWM or any VmRSS sample, the largest.
+    mem = {}
     for target, kind, kib in read_tsv(os.path.join(out, "mem.tsv")):
         mib = int(kib) / 1024.0
-        if kind == "idle":
-            mem[(target, "idle")] = mib
-        mem[(target, "peak")] = max(mem.get((target, "peak"), 0.0), mib)
+        if kind in ("idle", "idle_pss", "idle_private", "floor"):
+            mem[(target, kind)] = mib
+        if kind in ("idle", "rss", "peak"):
+            mem[(target, "peak")] = max(mem.get((target, "peak"), 0.0), mib)
 
     warm_errors = {}
     for target in targets:
@@ -144,6 +148,8 @@ def report(out, targets, conns, clk_tck):
             "rps_lo": med(t, lo, "rps"), "p50_lo": med(t, lo, "p50"), "p99_lo": med(t, lo, "p99"),
             "cpu_hi": med(t, hi, "cpu_per_1k"), "cpu_lo": med(t, lo, "cpu_per_1k"),
             "idle": mem.get((t, "idle")), "peak": mem.get((t, "peak")),
+            "pss": mem.get((t, "idle_pss")), "private": mem.get((t, "idle_private")),
+            "floor": mem.get((t, "floor")),
             "runs": sum(len(runs.get((t, c), [])) for c in conns),
             "errors": sum(r["socket_errors"] + r["non2xx"]
                           for c in conns for r in runs.get((t, c), [])),
@@ -218,6 +224,60 @@ def report(out, targets, conns, clk_tck):
                   f"{verdict(le(s['idle'], base['idle'], 0.5))} "
                   f"({fmt_ratio(ratio(s['idle'], base['idle']))}) |")
             w("")
+            # The same comparison paired by round: drift on a shared machine moves runs of one
+            # round together, so the spread of these ratios shows how far the medians can be
+            # trusted.
+            # The upstream does the same work for every request whoever sends it, so its CPU per
+            # request is a yardstick of how fast the machine ran during that run; a proxy's CPU
+            # in those units hardly moves when the whole machine slows down.
+            def upstream_units(r):
+                return ratio(r["cpu_per_1k"], r["upstream_cpu_per_1k"])
+
+            def paired(target, value):
+                base_by_round = {r["round"]: value(r) for r in runs.get(("haproxy", hi), [])}
+                return sorted((r["round"], ratio(value(r), base_by_round.get(r["round"])))
+                              for r in runs.get((target, hi), [])
+                              if base_by_round.get(r["round"]) and value(r) is not None)
+
+            for t in agents:
+                rps = paired(t, lambda r: r["rps"])
+                # Not for sc-agent-t2: its second loop runs on wrk's core, outside the one core
+                # the proxy shares with the upstream, so upstream units do not apply.
+                cpu = [] if t == "sc-agent-t2" else paired(t, upstream_units)
+                if rps:
+                    line = (f"- {t} at c{hi}, against haproxy in the same round: req/s "
+                            + ", ".join(f"r{n} {fmt_ratio(x)}" for n, x in rps)
+                            + f" (median {fmt_ratio(median([x for _, x in rps]))})")
+                    if cpu:
+                        line += ("; CPU per request in upstream units "
+                                 + ", ".join(f"r{n} {fmt_ratio(x)}" for n, x in cpu)
+                                 + f" (median {fmt_ratio(median([x for _, x in cpu]))})")
+                    w(line)
+            units = {t: median([upstream_units(r) for r in runs.get((t, hi), [])])
+                     for t in ["haproxy", "nginx"] + agents if t != "sc-agent-t2"}
+            w(f"\nCPU per request at c{hi} in units of the upstream's own CPU per request "
+              "(medians): " + ", ".join(f"{t} {fmt_num(u, 2)}" for t, u in units.items()
+                                        if u is not None)
+              + ". The proxy and the upstream share one core, which c32 keeps busy: with the "
+              "upstream at 1 unit, a proxy at x units gets 1/(1 + x) requests through per unit of "
+              "that core's time, so 1.1× haproxy's req/s needs x ≤ (1 + haproxy's x) / 1.1 − 1"
+              + (f" = {fmt_num((1 + units['haproxy']) / 1.1 - 1, 2)} here"
+                 if units.get("haproxy") is not None else "") + ".\n")
+
+    if any(stats[t]["pss"] is not None for t in targets):
+        w("### Idle memory (MiB, after warm-up)\n")
+        w("| target | VmRSS | library floor | VmRSS − floor | PSS | private |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for t in targets:
+            s = stats[t]
+            above = (s["idle"] - s["floor"]
+                     if s["idle"] is not None and s["floor"] is not None else None)
+            w(f"| {'direct (upstream itself)' if t == 'direct' else t} | {fmt_num(s['idle'], 1)} | "
+              f"{fmt_num(s['floor'], 1)} | {fmt_num(above, 1)} | {fmt_num(s['pss'], 1)} | "
+              f"{fmt_num(s['private'], 1)} |")
+        w("\n(library floor: the VmRSS of a program that only loads the target's shared libraries, "
+          "once per process of its tree; private: pages no other process maps; PSS: shared pages "
+          "divided among the processes that map them)\n")
 
     if "sc-agent" in stats and "sc-agent-t2" in stats:
         one, two = stats["sc-agent"], stats["sc-agent-t2"]

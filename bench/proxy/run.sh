@@ -46,8 +46,8 @@ uses_agent=0
 
 # --- tools -------------------------------------------------------------------------------------
 PATH="$PATH:/usr/sbin:/sbin"
-# haproxy, nginx, wrk; taskset (util-linux), curl, pgrep (procps).
-"$repo/scripts/install-packages.sh" haproxy nginx-light wrk util-linux curl procps
+# haproxy, nginx, wrk; taskset (util-linux), curl, pgrep (procps), readelf (binutils).
+"$repo/scripts/install-packages.sh" haproxy nginx-light wrk util-linux curl procps binutils
 # The packages may start system services (where policy-rc.d allows it); they are not used here
 # (every instance below is our own, on its own ports), but they share the CPUs.
 others="$(pgrep -x 'nginx|haproxy' | tr '\n' ' ' || true)"
@@ -177,6 +177,48 @@ mem_kib() { # sum of a /proc status field (VmRSS, VmHWM) over a process tree, in
         total=$((total + ${v:-0}))
     done
     echo "$total"
+}
+
+rollup_kib() { # sum of smaps_rollup fields (Pss; Private_Clean Private_Dirty) over a tree, KiB
+    local p total=0 v
+    local fields="$1"
+    shift
+    for p in $(tree_pids "$@"); do
+        v="$(awk -v want=" $fields " 'index(want, " " substr($1, 1, length($1) - 1) " ") {t += $2}
+            END {print t + 0}' "/proc/$p/smaps_rollup" 2>/dev/null)"
+        total=$((total + ${v:-0}))
+    done
+    echo "$total"
+}
+
+# library_floor BINARY: VmRSS (KiB) of a program that does nothing but load BINARY's shared
+# libraries (its DT_NEEDED list, bound the same way): what the binary's RSS would be before one
+# line of its own code ran. Empty when no C compiler is at hand.
+library_floor() {
+    local binary="$1" name libs=() now=() pid rss dynamic
+    command -v cc >/dev/null || return 0
+    dynamic="$(readelf -d "$binary")"
+    while read -r name; do
+        libs+=("-l:$name")
+    done < <(sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' <<<"$dynamic")
+    grep -q BIND_NOW <<<"$dynamic" && now=("-Wl,-z,now")
+    name="$work/floor-$(basename "$binary")"
+    # alarm(): a probe this script can no longer kill (Ctrl-C mid-probe) ends by itself.
+    printf '#include <unistd.h>\nint main(void) { alarm(30); pause(); return 0; }\n' >"$name.c"
+    cc -O2 -o "$name" "$name.c" -Wl,--no-as-needed "${now[@]}" "${libs[@]}" 2>"$name.log" || return 0
+    "$name" >/dev/null 2>&1 &
+    pid=$!
+    rss=0
+    for _ in $(seq 50); do # until the loader has mapped everything and main() waits
+        if [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = S ]; then
+            rss="$(mem_kib VmRSS "$pid")"
+            break
+        fi
+        sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    [ "$rss" = 0 ] || echo "$rss" # a probe that never waited (or exited) gives no figure
 }
 
 read -r P_UP P_HA P_NG P_REG P_A1 P_A1API P_AG P_AGAPI P_A2 P_A2API P_AA P_AAAPI \
@@ -429,8 +471,21 @@ for t in $TARGETS; do
     run_wrk 32 "$WARMUP" "${url_of[$t]}" "$raw/warmup-$t.txt"
 done
 sleep 1
+declare -A binary_of=([direct]=nginx [haproxy]=haproxy [nginx]=nginx) floor_of=()
 for t in $TARGETS; do
-    printf '%s\tidle\t%s\n' "$t" "$(mem_kib VmRSS "${pid_of[$t]}")" >>"$OUT/mem.tsv"
+    {
+        printf '%s\tidle\t%s\n' "$t" "$(mem_kib VmRSS "${pid_of[$t]}")"
+        printf '%s\tidle_pss\t%s\n' "$t" "$(rollup_kib Pss "${pid_of[$t]}")"
+        printf '%s\tidle_private\t%s\n' "$t" \
+            "$(rollup_kib "Private_Clean Private_Dirty" "${pid_of[$t]}")"
+        binary="$(command -v "${binary_of[$t]:-$SC_AGENT}")"
+        # One probe per binary: the agent variants share theirs.
+        [ -n "${floor_of[$binary]+set}" ] || floor_of[$binary]="$(library_floor "$binary")"
+        floor="${floor_of[$binary]}"
+        # Per process: nginx's master and worker each load the libraries (VmRSS counts both).
+        processes="$(tree_pids "${pid_of[$t]}" | wc -l)"
+        [ -z "$floor" ] || printf '%s\tfloor\t%s\n' "$t" "$((floor * processes))"
+    } >>"$OUT/mem.tsv"
 done
 
 # --- interleaved rounds -------------------------------------------------------------------------
