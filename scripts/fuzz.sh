@@ -18,9 +18,7 @@ OUT="${OUT:-/tmp/sc-agent-fuzz}"
 scripts/install-packages.sh clang-14 libclang-rt-14-dev
 scripts/setup.sh packages  # the project's own libraries
 
-export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
-export CCACHE_BASEDIR="$PWD"
-export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
+source scripts/lib/ccache-env.sh
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "${SC_AGENT_JOBS:-$(nproc)}" --target "${targets[@]}"
 

@@ -23,12 +23,7 @@ scripts/install-packages.sh "${packages[@]}"
 
 [ "$preset" = packages ] && exit 0
 
-# ccache: relative paths so that another clone of the tree hits the same cache, and the
-# sloppiness precompiled headers need to be cacheable at all.
-export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
-export CCACHE_BASEDIR="$PWD"
-export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
-export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+source scripts/lib/ccache-env.sh
 jobs="${SC_AGENT_JOBS:-$(nproc)}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$jobs" "${targets[@]}"
