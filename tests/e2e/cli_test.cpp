@@ -10,6 +10,7 @@
 
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_paths.hpp"
 
 namespace scagent {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 using test::run_command_line;
 
 std::string agent(const std::string& args) {
-    return std::string(SC_AGENT_BINARY) + " " + args;
+    return scagent::test::agent_binary() + " " + args;
 }
 
 TEST(Cli, VersionPrintsTheVersion) {
@@ -28,7 +29,7 @@ TEST(Cli, VersionPrintsTheVersion) {
 
 TEST(Cli, ValidateAcceptsTheAnnotatedExample) {
     const auto result = run_command_line(
-        agent("validate --config " SC_AGENT_SOURCE_DIR "/config/examples/agent.yaml"));
+        agent("validate --config " + scagent::test::source_dir() + "/config/examples/agent.yaml"));
     EXPECT_EQ(result.exit_code, 0) << result.output;
     EXPECT_NE(result.output.find("valid; 2 service descriptor(s)"), std::string::npos)
         << result.output;

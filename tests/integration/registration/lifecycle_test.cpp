@@ -13,6 +13,7 @@
 #include "tests/support/fault_proxy.hpp"
 #include "tests/support/registry_runner.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tests/support/wait.hpp"
 
 namespace scagent::test {
@@ -30,7 +31,7 @@ std::unique_ptr<ChildProcess> start_binary(const TempDir& dir, const RegistryRun
     yaml.drain = drain;
     yaml.log_level = "info";
     return std::make_unique<ChildProcess>(
-        std::vector<std::string>{SC_AGENT_BINARY, "run", "--config", yaml.write(dir)},
+        std::vector<std::string>{scagent::test::agent_binary(), "run", "--config", yaml.write(dir)},
         (dir.path() / "agent.log").string());
 }
 
@@ -112,7 +113,7 @@ TEST(DrainTest, SigtermWithOpenQueriesALongPollAndAHeldRegistryCallExitsCleanly)
     yaml.config_center = registry.kie_url();
     yaml.drain = "{delay: 1s, timeout: 10s}";
     yaml.log_level = "info";
-    ChildProcess agent({SC_AGENT_BINARY, "run", "--config", yaml.write(dir)},
+    ChildProcess agent({scagent::test::agent_binary(), "run", "--config", yaml.write(dir)},
                        (dir.path() / "agent.log").string());
     std::uint16_t api_port = 0;
     ASSERT_TRUE(wait_until([&] { return (api_port = logged_api_port(agent)) != 0; },

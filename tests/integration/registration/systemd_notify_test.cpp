@@ -9,6 +9,7 @@
 #include "tests/support/agent_config.hpp"
 #include "tests/support/registry_runner.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_paths.hpp"
 #include "tests/support/wait.hpp"
 
 namespace scagent::test {
@@ -47,7 +48,7 @@ TEST(SystemdNotifyTest, ReadyAfterRegistrationWatchdogPingsReloadingAndStopping)
     yaml.log_level = "info";
     NotifySocket notify((dir.path() / "notify.sock").string());
     // 400 ms: the agent pings every 200 ms, so several pings arrive while the test waits.
-    ChildProcess agent({SC_AGENT_BINARY, "run", "--config", yaml.write(dir)},
+    ChildProcess agent({scagent::test::agent_binary(), "run", "--config", yaml.write(dir)},
                        (dir.path() / "agent.log").string(),
                        {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=400000"});
 

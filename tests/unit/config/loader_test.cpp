@@ -4,6 +4,7 @@
 
 #include "config_test_support.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_paths.hpp"
 
 namespace scagent::config {
 namespace {
@@ -75,7 +76,7 @@ TEST(Loader, TheSameServiceTwiceIsAnError) {
 }
 
 TEST(Loader, BundledExamplesLoadWithoutDiagnostics) {
-    const std::string examples = std::string(SC_AGENT_SOURCE_DIR) + "/config/examples/";
+    const std::string examples = scagent::test::source_dir() + "/config/examples/";
     for (const char* name : {"agent.yaml", "dev-agent.yaml"}) {
         Diagnostics diagnostics;
         const auto loaded = load_config(examples + name, diagnostics);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config_test_support.hpp"
+#include "tests/support/test_paths.hpp"
 
 namespace scagent::config {
 namespace {
@@ -21,7 +22,7 @@ std::optional<ServiceDescriptor> parse(const std::string& yaml) {
 }
 
 std::string read_data(const std::string& name) {
-    std::ifstream in(std::string(SC_AGENT_SOURCE_DIR) + "/tests/data/config/" + name);
+    std::ifstream in(scagent::test::source_dir() + "/tests/data/config/" + name);
     std::stringstream text;
     text << in.rdbuf();
     return text.str();

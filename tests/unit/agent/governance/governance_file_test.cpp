@@ -4,6 +4,7 @@
 
 #include "agent/governance/governance_inputs.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_paths.hpp"
 
 namespace scagent::governance {
 namespace {
@@ -12,7 +13,8 @@ namespace gov = plugins::governance;
 
 std::string fixture(const std::string& name) {
     const char* data = std::getenv("SC_AGENT_TEST_DATA");
-    return std::string(data ? data : SC_AGENT_SOURCE_DIR "/tests/data") + "/governance/" + name;
+    return (data != nullptr ? std::string(data) : scagent::test::source_dir() + "/tests/data") +
+           "/governance/" + name;
 }
 
 std::vector<gov::GovernanceInput> as_inputs(const std::vector<RawInput>& raw) {

@@ -11,6 +11,7 @@
 
 #include "plugins/governance/item_parser.hpp"
 #include "plugins/governance/snapshot.hpp"
+#include "tests/support/test_paths.hpp"
 
 namespace scagent::plugins::governance::testing {
 
@@ -34,7 +35,7 @@ inline std::vector<std::string> parse_errors(const std::string& key, const std::
 
 inline std::string test_data_dir() {
     const char* dir = std::getenv("SC_AGENT_TEST_DATA");
-    return dir != nullptr ? dir : std::string(SC_AGENT_SOURCE_DIR) + "/tests/data";
+    return dir != nullptr ? dir : scagent::test::source_dir() + "/tests/data";
 }
 
 /// Loads a fixture: a YAML mapping of kie key -> YAML text, in file order.
