@@ -2,11 +2,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <optional>
 #include <string>
 
 #include "agent/app/commands.hpp"
 #include "agent/dev_registry/dev_registry_command.hpp"
+#include "agent/runtime/io_backend.hpp"
 #include "build_info.hpp"
 
 namespace scagent::app {
@@ -15,7 +17,8 @@ int run_cli(int argc, char** argv) {
     CLI::App app{"sc-agent: a ServiceComb sidecar agent (service center v4, kie governance)",
                  "sc-agent"};
     app.set_version_flag("--version", std::string("sc-agent ") + build::kVersion + " (" +
-                                          build::kBuildType + ", " + build::kCompiler + ")");
+                                          build::kBuildType + ", " + build::kCompiler + ", " +
+                                          std::string(runtime::io_backend_name()) + ")");
     app.require_subcommand(1);
 
     std::string run_config = "/etc/sc-agent/agent.yaml";
@@ -50,6 +53,12 @@ int run_cli(int argc, char** argv) {
         return code == 0 ? kExitOk : kExitUsage;
     }
 
+    if (!validate->parsed()) {
+        if (auto problem = runtime::io_backend_problem()) {
+            std::fprintf(stderr, "sc-agent: %s\n", problem->c_str());
+            return kExitFatal;
+        }
+    }
     if (run->parsed()) {
         return run_command(run_config);
     }

@@ -18,6 +18,7 @@
 #include "agent/proxy/proxy_error.hpp"
 #include "agent/proxy/read_head.hpp"
 #include "agent/proxy/request_body.hpp"
+#include "agent/proxy/write_now.hpp"
 #include "agent/runtime/asio_tokens.hpp"
 
 namespace scagent::proxy {
@@ -200,7 +201,7 @@ asio::awaitable<void> ProxyLoop::accept_loop(Listener& listener) {
             co_return;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        socket.non_blocking(true, ec);  // for write_now(): never block the loop
+        prepare_for_write_now(socket);
         ++listener.open;
         tasks_.spawn(ioc_.get_executor(), serve(std::move(socket), listener), "proxy call");
     }

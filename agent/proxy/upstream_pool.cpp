@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "agent/net/connect.hpp"
+#include "agent/proxy/write_now.hpp"
 
 namespace scagent::proxy {
 namespace {
@@ -108,9 +109,7 @@ boost::asio::awaitable<Acquired> UpstreamPool::acquire(std::string host, std::ui
         co_return Acquired{nullptr, false, stream.error()};
     }
     auto connection = std::make_unique<UpstreamConnection>(std::move(*stream));
-    // For write_now(): a write the socket cannot take at once returns instead of blocking.
-    boost::system::error_code ignored;
-    connection->stream.socket().non_blocking(true, ignored);
+    prepare_for_write_now(connection->stream.socket());
     connection->endpoint = std::move(key);
     connection->gauge = gauge;
     connection->pool = this;

@@ -10,6 +10,7 @@
 #include <cstddef>
 
 #include "agent/runtime/asio_tokens.hpp"
+#include "agent/runtime/io_backend.hpp"
 
 namespace scagent::proxy {
 
@@ -19,6 +20,18 @@ namespace scagent::proxy {
 // completion, the stream's timer around it: about a tenth of the proxy's CPU per call, perf,
 // bench/proxy). Only what the socket did not take waits for room, with the stream's expiry, so
 // a slow reader still slows only its own call.
+
+/// Readies a new client or upstream socket for write_now(): non-blocking, so a write the socket
+/// cannot take at once returns instead of blocking the loop. Not in the io_uring build
+/// (agent/runtime/io_backend.hpp): there a socket in blocking mode lets the ring do each read and
+/// write in one step, where a non-blocking one makes Asio poll first and then read by system
+/// call; write_now() then sends nothing and every write goes through the ring, batched.
+inline void prepare_for_write_now(boost::asio::ip::tcp::socket& socket) {
+    if constexpr (!runtime::kIoUring) {
+        boost::system::error_code ignored;
+        socket.non_blocking(true, ignored);
+    }
+}
 
 /// Sends as much of `buffers` as the socket takes now, without waiting; returns how much. 0 on
 /// any error: the asynchronous write that follows reports it.

@@ -7,7 +7,9 @@
 #
 # Knobs (environment): ROUNDS [3], DURATION seconds [10], WARMUP seconds [2],
 # OUT [/tmp/sc-agent-bench], SC_AGENT [build/release/agent/sc-agent, built when missing],
-# TARGETS [direct haproxy nginx sc-agent sc-agent+gov sc-agent+allgov sc-agent-t2],
+# SC_AGENT_URING [build/release-uring/agent/sc-agent, the io_uring build, built when missing],
+# TARGETS [direct haproxy nginx sc-agent sc-agent+gov sc-agent+allgov sc-agent-t2 sc-agent-uring]
+# (sc-agent-uring is left out, with a note, where the kernel or seccomp refuses io_uring),
 # CONNS ["32 1"],
 # PROXY_CPU [0] (proxies and upstream), LOAD_CPU [1] (wrk and the registry).
 set -euo pipefail
@@ -21,12 +23,14 @@ ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
 OUT="${OUT:-/tmp/sc-agent-bench}"
-TARGETS="${TARGETS:-direct haproxy nginx sc-agent sc-agent+gov sc-agent+allgov sc-agent-t2}"
+TARGETS="${TARGETS:-direct haproxy nginx sc-agent sc-agent+gov sc-agent+allgov sc-agent-t2 sc-agent-uring}"
 CONNS="${CONNS:-32 1}"
 PROXY_CPU="${PROXY_CPU:-0}"
 LOAD_CPU="${LOAD_CPU:-1}"
 default_agent="$repo/build/release/agent/sc-agent"
 SC_AGENT="${SC_AGENT:-$default_agent}"
+default_uring_agent="$repo/build/release-uring/agent/sc-agent"
+SC_AGENT_URING="${SC_AGENT_URING:-$default_uring_agent}"
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() {
@@ -36,7 +40,7 @@ die() {
 
 for t in $TARGETS; do
     case "$t" in
-        direct | haproxy | nginx | sc-agent | sc-agent+gov | sc-agent+allgov | sc-agent-t2) ;;
+        direct | haproxy | nginx | sc-agent | sc-agent+gov | sc-agent+allgov | sc-agent-t2 | sc-agent-uring) ;;
         *) die "unknown target '$t' in TARGETS" ;;
     esac
 done
@@ -60,6 +64,21 @@ if ((uses_agent)); then
         "$repo/scripts/setup.sh" release sc-agent
     fi
     SC_AGENT="$(cd "$(dirname "$SC_AGENT")" && pwd)/$(basename "$SC_AGENT")"
+fi
+if [[ " $TARGETS " == *" sc-agent-uring "* ]]; then
+    if [ ! -x "$SC_AGENT_URING" ]; then
+        [ "$SC_AGENT_URING" = "$default_uring_agent" ] ||
+            die "SC_AGENT_URING=$SC_AGENT_URING is not an executable"
+        log "building the io_uring sc-agent (scripts/setup.sh release-uring sc-agent)"
+        "$repo/scripts/setup.sh" release-uring sc-agent
+    fi
+    SC_AGENT_URING="$(cd "$(dirname "$SC_AGENT_URING")" && pwd)/$(basename "$SC_AGENT_URING")"
+    # shellcheck source=scripts/lib/io-uring-refusal.sh
+    source "$repo/scripts/lib/io-uring-refusal.sh"
+    if refusal="$(io_uring_refusal "$SC_AGENT_URING")"; then
+        log "note: leaving out sc-agent-uring: $refusal"
+        TARGETS="$(tr ' ' '\n' <<<"$TARGETS" | grep -vx sc-agent-uring | paste -sd' ')"
+    fi
 fi
 
 # --- bookkeeping -------------------------------------------------------------------------------
@@ -221,8 +240,8 @@ library_floor() {
     [ "$rss" = 0 ] || echo "$rss" # a probe that never waited (or exited) gives no figure
 }
 
-read -r P_UP P_HA P_NG P_REG P_A1 P_A1API P_AG P_AGAPI P_A2 P_A2API P_AA P_AAAPI \
-    < <(python3 "$here/bench.py" ports 12)
+read -r P_UP P_HA P_NG P_REG P_A1 P_A1API P_AG P_AGAPI P_A2 P_A2API P_AA P_AAAPI P_AU P_AUAPI \
+    < <(python3 "$here/bench.py" ports 14)
 
 # --- the trivial upstream: nginx, return 200 "ok\n" --------------------------------------------
 nginx_conf() { # nginx_conf DIR SERVER-BLOCK-AND-MORE: a 1-worker nginx writing only inside DIR
@@ -389,12 +408,15 @@ if ((uses_agent)); then
         [sc-agent+gov]="$P_AG $P_AGAPI 1 $PROXY_CPU gov"
         [sc-agent+allgov]="$P_AA $P_AAAPI 1 $PROXY_CPU allgov"
         [sc-agent-t2]="$P_A2 $P_A2API 2 $PROXY_CPU-$LOAD_CPU"
+        [sc-agent-uring]="$P_AU $P_AUAPI 1 $PROXY_CPU"
     )
     for t in $TARGETS; do
         [[ "$t" == sc-agent* ]] || continue
         read -r proxy_port api_port threads cpus gov <<<"${agent_ports[$t]}"
         agent_dir "$t" "$proxy_port" "$api_port" "$threads" "${gov:-}"
-        start "$t" "$cpus" "$SC_AGENT" run --config "$work/$t/agent.yaml"
+        binary="$SC_AGENT"
+        [ "$t" != sc-agent-uring ] || binary="$SC_AGENT_URING"
+        start "$t" "$cpus" "$binary" run --config "$work/$t/agent.yaml"
         url_of[$t]="http://127.0.0.1:$proxy_port/bench-upstream/"
         wait_body "http://127.0.0.1:$api_port/readyz" "" 20 || {
             alive_or_die "$t"
@@ -453,11 +475,14 @@ run_wrk() { # run_wrk CONNS SECONDS URL OUTFILE
     if ((uses_agent)); then
         echo "- sc-agent: $("$SC_AGENT" --version 2>&1 | head -1) ($SC_AGENT, commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'))"
     fi
+    if [[ " $TARGETS " == *" sc-agent-uring "* ]]; then
+        echo "- sc-agent-uring: $("$SC_AGENT_URING" --version 2>&1 | head -1) ($SC_AGENT_URING)"
+    fi
     for g in sc-agent+gov sc-agent+allgov; do
         [ -f "$work/$g/policies.txt" ] || continue
         echo "- $g policies (/v1/agent/governance: status (enforcement)): $(paste -sd';' "$work/$g/policies.txt" | sed 's/;/; /g')"
     done
-    echo "- pinning: upstream, haproxy, nginx, sc-agent, sc-agent+gov, sc-agent+allgov on core $PROXY_CPU; sc-agent-t2 (threads: 2) on cores $PROXY_CPU-$LOAD_CPU; wrk (-t1) and the dev registry on core $LOAD_CPU"
+    echo "- pinning: upstream, haproxy, nginx, sc-agent, sc-agent+gov, sc-agent+allgov, sc-agent-uring on core $PROXY_CPU; sc-agent-t2 (threads: 2) on cores $PROXY_CPU-$LOAD_CPU; wrk (-t1) and the dev registry on core $LOAD_CPU"
     echo "- load: \`wrk -t1 -c{$CONNS} -d${DURATION}s --latency\`, $ROUNDS interleaved round(s) (each round: every target at each concurrency), ${WARMUP}s warm-up at c32 per target first"
     echo "- CPU: utime+stime of the target's process tree (/proc/PID/stat) over a run / requests × 1000; for direct, the upstream nginx itself"
     echo "- upstream conns/reqs: connections the upstream accepted and requests it served during a run (nginx stub_status): shows keep-alive reuse and retries"
@@ -471,7 +496,8 @@ for t in $TARGETS; do
     run_wrk 32 "$WARMUP" "${url_of[$t]}" "$raw/warmup-$t.txt"
 done
 sleep 1
-declare -A binary_of=([direct]=nginx [haproxy]=haproxy [nginx]=nginx) floor_of=()
+declare -A binary_of=([direct]=nginx [haproxy]=haproxy [nginx]=nginx [sc-agent-uring]="$SC_AGENT_URING")
+declare -A floor_of=()
 for t in $TARGETS; do
     {
         printf '%s\tidle\t%s\n' "$t" "$(mem_kib VmRSS "${pid_of[$t]}")"

@@ -25,6 +25,10 @@ TEST(Cli, VersionPrintsTheVersion) {
     const auto result = run_command_line(agent("--version"));
     EXPECT_EQ(result.exit_code, 0);
     EXPECT_EQ(result.output.rfind("sc-agent 0.1.0 (", 0), 0u) << result.output;
+    // The event loops' backend is part of what an operator reports (agent/runtime/io_backend.hpp).
+    EXPECT_TRUE(result.output.find(", epoll)") != std::string::npos ||
+                result.output.find(", io_uring)") != std::string::npos)
+        << result.output;
 }
 
 TEST(Cli, ValidateAcceptsTheAnnotatedExample) {

@@ -10,52 +10,13 @@ instance registers.
     python3 tests/e2e/discover_provider.py --binary build/debug/agent/sc-agent
 """
 import argparse
-import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.error
-import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(method, url, body=None, timeout=10):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            text = response.read().decode()
-            return response.status, dict(response.headers), json.loads(text) if text else None
-    except urllib.error.HTTPError as error:
-        text = error.read().decode()
-        return error.code, dict(error.headers), json.loads(text) if text else None
-    except (urllib.error.URLError, ConnectionError, socket.timeout):
-        return 0, {}, None
-
-
-def eventually(check, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    return check()
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
+from e2e_support import (Processes, call, create_service, eventually, expect, free_port,
+                         register_instance, start_dev_registry)
 
 
 def main():
@@ -63,33 +24,17 @@ def main():
     parser.add_argument("--binary", required=True)
     args = parser.parse_args()
 
-    sc_port, kie_port, api_port, proxy_port = (free_port() for _ in range(4))
-    sc = "http://127.0.0.1:%d" % sc_port
+    api_port, proxy_port = free_port(), free_port()
     api = "http://127.0.0.1:%d" % api_port
-    processes = []
+    processes = Processes()
     with tempfile.TemporaryDirectory(prefix="sc-agent-e2e-") as work:
         try:
-            processes.append(subprocess.Popen(
-                [args.binary, "dev-registry", "--listen", "127.0.0.1:%d" % sc_port,
-                 "--kie-listen", "127.0.0.1:%d" % kie_port],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            expect(eventually(lambda: call("GET", sc + "/v4/default/registry/health")[0] == 200),
-                   "the dev registry did not start")
-
+            sc, registry = start_dev_registry(processes, args.binary)
             # The provider registers itself, as a Java or Go app would.
-            status, _, body = call("POST", sc + "/v4/default/registry/microservices",
-                                   {"service": {"appId": "shop", "serviceName": "inventory",
-                                                "version": "1.0.0"}})
-            expect(status == 200, "create service: %s %s" % (status, body))
-            provider_id = body["serviceId"]
+            provider_id = create_service(registry, "shop", "inventory")
 
             def register(port):
-                status, _, body = call(
-                    "POST", sc + "/v4/default/registry/microservices/%s/instances" % provider_id,
-                    {"instance": {"hostName": "inventory-host", "status": "UP",
-                                  "endpoints": ["rest://127.0.0.1:%d" % port]}})
-                expect(status == 200, "register instance: %s %s" % (status, body))
-                return body["instanceId"]
+                return register_instance(registry, provider_id, "inventory-host", port)
 
             first_id = register(18081)
 
@@ -108,9 +53,7 @@ def main():
                         "drain: {delay: 0s, timeout: 2s}\n"
                         % (sc, os.path.join(work, "services.d"), api_port, proxy_port,
                            os.path.join(work, "cache.json")))
-            processes.append(subprocess.Popen([args.binary, "run", "--config", config],
-                                              stdout=subprocess.DEVNULL,
-                                              stderr=subprocess.DEVNULL))
+            processes.start(args.binary, "run", "--config", config)
             expect(eventually(lambda: call("GET", api + "/readyz")[0] == 200),
                    "the agent did not become ready")
 
@@ -148,13 +91,7 @@ def main():
                   ", ".join("%s:%d" % (i["host"], i["port"]) for i in answer["instances"]))
             return 0
         finally:
-            for process in reversed(processes):
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
+            processes.stop()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,93 @@
+"""Helpers the stdlib-only end-to-end scripts share: free ports, JSON calls, waiting, checks,
+the processes they start and the provider registrations they make."""
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(method, url, body=None, timeout=10):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            text = response.read().decode()
+            return response.status, dict(response.headers), json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        text = error.read().decode()
+        return error.code, dict(error.headers), json.loads(text) if text else None
+    except (urllib.error.URLError, ConnectionError, socket.timeout):
+        return 0, {}, None
+
+
+def eventually(check, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    return check()
+
+
+def expect(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+class Processes:
+    """The binaries a script starts, stopped in reverse order (SIGTERM, SIGKILL after 10 s)."""
+
+    def __init__(self):
+        self.started = []
+
+    def start(self, *argv):
+        self.started.append(subprocess.Popen(list(argv), stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL))
+
+    def stop(self):
+        for process in reversed(self.started):
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_dev_registry(processes, binary):
+    """`sc-agent dev-registry` on free ports; returns (its address, its REST v4 registry base)."""
+    sc_port, kie_port = free_port(), free_port()
+    processes.start(binary, "dev-registry", "--listen", "127.0.0.1:%d" % sc_port,
+                    "--kie-listen", "127.0.0.1:%d" % kie_port)
+    address = "http://127.0.0.1:%d" % sc_port
+    registry = address + "/v4/default/registry"
+    expect(eventually(lambda: call("GET", registry + "/health")[0] == 200),
+           "the dev registry did not start")
+    return address, registry
+
+
+def create_service(registry, app, name):
+    """Registers a microservice as a Java or Go provider would; returns its serviceId."""
+    status, _, body = call("POST", registry + "/microservices",
+                           {"service": {"appId": app, "serviceName": name, "version": "1.0.0"}})
+    expect(status == 200, "create service: %s %s" % (status, body))
+    return body["serviceId"]
+
+
+def register_instance(registry, service_id, host_name, port):
+    """Registers an UP instance at rest://127.0.0.1:{port}; returns its instanceId."""
+    status, _, body = call(
+        "POST", registry + "/microservices/%s/instances" % service_id,
+        {"instance": {"hostName": host_name, "status": "UP",
+                      "endpoints": ["rest://127.0.0.1:%d" % port]}})
+    expect(status == 200, "register instance: %s %s" % (status, body))
+    return body["instanceId"]
