@@ -56,7 +56,7 @@ int run_cli(int argc, char** argv) {
     if (!validate->parsed()) {
         if (auto problem = runtime::io_backend_problem()) {
             std::fprintf(stderr, "sc-agent: %s\n", problem->c_str());
-            return kExitFatal;
+            return kExitNoIoUring;
         }
     }
     if (run->parsed()) {

@@ -8,6 +8,7 @@
 
 #include "agent/net/http_server.hpp"
 #include "agent/proxy/explain.hpp"
+#include "agent/runtime/io_backend.hpp"
 
 namespace scagent::proxy {
 namespace {
@@ -34,6 +35,7 @@ Proxy::Proxy(ProxyOptions options, discovery::Discovery& discovery,
     }
     std::random_device seeds;
     const int threads = std::max(1, shared_.options.threads);
+    const runtime::OneThreadRingsScope one_thread_rings;  // each loop runs on its own thread
     for (int i = 0; i < threads; ++i) {
         loops_.push_back(std::make_unique<ProxyLoop>(shared_, seeds()));
     }

@@ -14,14 +14,25 @@
 // two system calls (Asio submits every 128) and the completions waiting to be reaped (twice
 // the entries; the kernel keeps any overflow, IORING_FEAT_NODROP), not the operations in
 // flight, so a smaller ring costs nothing on a busy proxy.
+//
+// COOP_TASKRUN (kernel 5.19): a completion does not interrupt the thread that submitted the
+// operation; it is reaped when that thread next enters the kernel, which a loop waiting for
+// completions does. Only for a ring one thread both submits to and waits on (the proxy's loops):
+// where several threads run one io_context (the daemon's with `threads` > 1), the one waiting
+// may not be the one that submitted, and the completion would wait for the submitter's next
+// system call.
 namespace {
 constexpr unsigned kRingEntries = 1024;
-}
+thread_local bool one_thread_rings = false;
+}  // namespace
 
 extern "C" int __real_io_uring_queue_init(unsigned entries, struct io_uring* ring, unsigned flags);
 
 extern "C" int __wrap_io_uring_queue_init(unsigned entries, struct io_uring* ring, unsigned flags) {
     entries = std::min(entries, kRingEntries);
+    if (!one_thread_rings) {
+        return __real_io_uring_queue_init(entries, ring, flags);
+    }
     const int result = __real_io_uring_queue_init(entries, ring, flags | IORING_SETUP_COOP_TASKRUN);
     return result == -EINVAL ? __real_io_uring_queue_init(entries, ring, flags) : result;
 }
@@ -36,7 +47,7 @@ std::string_view io_backend_name() noexcept {
 std::optional<std::string> io_backend_problem() {
 #if SC_AGENT_IO_URING
     struct io_uring ring;
-    const int result = io_uring_queue_init(8, &ring, 0);
+    const int result = io_uring_queue_init(kRingEntries, &ring, 0);  // as big as the loops' rings
     if (result == 0) {
         io_uring_queue_exit(&ring);
         return std::nullopt;
@@ -52,5 +63,19 @@ std::optional<std::string> io_backend_problem() {
     return std::nullopt;
 #endif
 }
+
+#if SC_AGENT_IO_URING
+OneThreadRingsScope::OneThreadRingsScope() noexcept : previous_(one_thread_rings) {
+    one_thread_rings = true;
+}
+
+OneThreadRingsScope::~OneThreadRingsScope() {
+    one_thread_rings = previous_;
+}
+#else
+OneThreadRingsScope::OneThreadRingsScope() noexcept : previous_(false) {}
+
+OneThreadRingsScope::~OneThreadRingsScope() = default;
+#endif
 
 }  // namespace scagent::runtime

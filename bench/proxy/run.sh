@@ -77,7 +77,7 @@ if [[ " $TARGETS " == *" sc-agent-uring "* ]]; then
     source "$repo/scripts/lib/io-uring-refusal.sh"
     if refusal="$(io_uring_refusal "$SC_AGENT_URING")"; then
         log "note: leaving out sc-agent-uring: $refusal"
-        TARGETS="$(tr ' ' '\n' <<<"$TARGETS" | grep -vx sc-agent-uring | paste -sd' ')"
+        TARGETS="$(tr ' ' '\n' <<<"$TARGETS" | { grep -vx sc-agent-uring || true; } | paste -sd' ')"
     fi
 fi
 

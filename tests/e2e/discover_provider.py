@@ -26,8 +26,9 @@ def main():
 
     api_port, proxy_port = free_port(), free_port()
     api = "http://127.0.0.1:%d" % api_port
-    processes = Processes()
     with tempfile.TemporaryDirectory(prefix="sc-agent-e2e-") as work:
+        processes = Processes(work)
+        failed = True
         try:
             sc, registry = start_dev_registry(processes, args.binary)
             # The provider registers itself, as a Java or Go app would.
@@ -89,9 +90,10 @@ def main():
             expect(status == 404 and error["error"]["code"] == "SERVICE_NOT_FOUND", error)
             print("discovered inventory through the agent: %s" %
                   ", ".join("%s:%d" % (i["host"], i["port"]) for i in answer["instances"]))
+            failed = False
             return 0
         finally:
-            processes.stop()
+            processes.stop(failed)
 
 if __name__ == "__main__":
     sys.exit(main())

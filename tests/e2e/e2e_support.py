@@ -1,8 +1,10 @@
 """Helpers the stdlib-only end-to-end scripts share: free ports, JSON calls, waiting, checks,
 the processes they start and the provider registrations they make."""
 import json
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -45,22 +47,33 @@ def expect(condition, message):
 
 
 class Processes:
-    """The binaries a script starts, stopped in reverse order (SIGTERM, SIGKILL after 10 s)."""
+    """The binaries a script starts, stopped in reverse order (SIGTERM, SIGKILL after 10 s).
+    Their output goes to files under `work`; stop(failed=True) prints it, so a failing run shows
+    what the agent said (a refused io_uring, a crash) rather than only "did not start"."""
 
-    def __init__(self):
+    def __init__(self, work):
+        self.work = work
         self.started = []
 
     def start(self, *argv):
-        self.started.append(subprocess.Popen(list(argv), stdout=subprocess.DEVNULL,
-                                             stderr=subprocess.DEVNULL))
+        log = os.path.join(self.work, "process-%d.log" % len(self.started))
+        with open(log, "wb") as output:
+            process = subprocess.Popen(list(argv), stdout=output, stderr=subprocess.STDOUT)
+        self.started.append((process, argv, log))
 
-    def stop(self):
-        for process in reversed(self.started):
+    def stop(self, failed=False):
+        for process, _, _ in reversed(self.started):
             process.terminate()
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+        if failed:
+            for process, argv, log in self.started:
+                with open(log, errors="replace") as output:
+                    print("--- %s (exit %s):\n%s" % (" ".join(argv), process.returncode,
+                                                    output.read()[-4000:]), file=sys.stderr)
 
 
 def start_dev_registry(processes, binary):

@@ -72,8 +72,9 @@ def main():
     bystander.bind(("127.0.0.1", 0))
     bystander.listen(8)
     bystander.setblocking(False)
-    processes = Processes()
     with tempfile.TemporaryDirectory(prefix="sc-agent-e2e-") as work:
+        processes = Processes(work)
+        failed = True
         try:
             sc, registry = start_dev_registry(processes, args.binary)
             service_id = create_service(registry, "shop", "inventory")
@@ -144,9 +145,10 @@ def main():
             print("proxied %d calls over %d upstream connections (a %d, b %d), 8 MiB intact"
                   % (sum(answered.values()) + 3, sum(p.connections for p in providers),
                      answered["a"], answered["b"]))
+            failed = False
             return 0
         finally:
-            processes.stop()
+            processes.stop(failed)
             for provider in providers:
                 provider.close()
             bystander.close()
