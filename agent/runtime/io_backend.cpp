@@ -6,6 +6,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#endif
+
+namespace {
+// Set by OneThreadRingsScope, read by the ring wrap below (the io_uring build).
+thread_local bool one_thread_rings = false;
+}  // namespace
+
+#if SC_AGENT_IO_URING
 
 // Asio (1.81) asks for a ring of 16,384 entries per io_context: 1.6 MiB of submission and
 // completion queues that the kernel maps into the process at once, for each of the agent's
@@ -23,7 +31,6 @@
 // system call.
 namespace {
 constexpr unsigned kRingEntries = 1024;
-thread_local bool one_thread_rings = false;
 }  // namespace
 
 extern "C" int __real_io_uring_queue_init(unsigned entries, struct io_uring* ring, unsigned flags);
@@ -64,7 +71,6 @@ std::optional<std::string> io_backend_problem() {
 #endif
 }
 
-#if SC_AGENT_IO_URING
 OneThreadRingsScope::OneThreadRingsScope() noexcept : previous_(one_thread_rings) {
     one_thread_rings = true;
 }
@@ -72,10 +78,5 @@ OneThreadRingsScope::OneThreadRingsScope() noexcept : previous_(one_thread_rings
 OneThreadRingsScope::~OneThreadRingsScope() {
     one_thread_rings = previous_;
 }
-#else
-OneThreadRingsScope::OneThreadRingsScope() noexcept : previous_(false) {}
-
-OneThreadRingsScope::~OneThreadRingsScope() = default;
-#endif
 
 }  // namespace scagent::runtime

@@ -15,8 +15,8 @@ import sys
 import tempfile
 import threading
 
-from e2e_support import (Processes, call, create_service, eventually, expect, free_port,
-                         register_instance, start_dev_registry)
+from e2e_support import (Processes, call, create_service, expect, register_instance, start_agent,
+                         start_dev_registry)
 
 
 def main():
@@ -24,8 +24,6 @@ def main():
     parser.add_argument("--binary", required=True)
     args = parser.parse_args()
 
-    api_port, proxy_port = free_port(), free_port()
-    api = "http://127.0.0.1:%d" % api_port
     with tempfile.TemporaryDirectory(prefix="sc-agent-e2e-") as work:
         processes = Processes(work)
         failed = True
@@ -39,24 +37,11 @@ def main():
 
             first_id = register(18081)
 
-            os.makedirs(os.path.join(work, "services.d"))
-            with open(os.path.join(work, "services.d", "cart.yaml"), "w") as f:
-                f.write("servicecomb:\n  service: {app: shop, name: cart, version: 1.0.0}\n"
-                        "  instance:\n    endpoints: [rest://127.0.0.1:18080]\n"
-                        "  dependencies:\n    - {name: inventory}\n")
-            config = os.path.join(work, "agent.yaml")
-            with open(config, "w") as f:
-                f.write("registry:\n  addresses: [%s]\n  refresh_interval: 60s\n"
-                        "config_center:\n  addresses: []\n"
-                        "services: [%s]\n"
-                        "listen: {api: 127.0.0.1:%d, proxy: 127.0.0.1:%d}\n"
-                        "cache: {snapshot_path: %s}\n"
-                        "drain: {delay: 0s, timeout: 2s}\n"
-                        % (sc, os.path.join(work, "services.d"), api_port, proxy_port,
-                           os.path.join(work, "cache.json")))
-            processes.start(args.binary, "run", "--config", config)
-            expect(eventually(lambda: call("GET", api + "/readyz")[0] == 200),
-                   "the agent did not become ready")
+            api, _ = start_agent(processes, args.binary, work, sc,
+                                 "  instance:\n    endpoints: [rest://127.0.0.1:18080]\n"
+                                 "  dependencies:\n    - {name: inventory}\n",
+                                 registry_extra="  refresh_interval: 60s\n",
+                                 snapshot_path=os.path.join(work, "cache.json"))
 
             status, headers, answer = call("GET", api + "/v1/services/inventory/instances")
             expect(status == 200, "instances: %s %s" % (status, answer))

@@ -104,3 +104,31 @@ def register_instance(registry, service_id, host_name, port):
                       "endpoints": ["rest://127.0.0.1:%d" % port]}})
     expect(status == 200, "register instance: %s %s" % (status, body))
     return body["instanceId"]
+
+
+def start_agent(processes, binary, work, registry_address, instance_yaml, registry_extra="",
+                snapshot_path='""'):
+    """Runs `sc-agent run` with one local service, shop/cart (`instance_yaml`: the descriptor's
+    lines after its service line), against the registry at `registry_address`, with the API and
+    the proxy on free ports; waits for /readyz. Returns (API base URL, proxy port)."""
+    api_port, proxy_port = free_port(), free_port()
+    services = os.path.join(work, "services.d")
+    os.makedirs(services)
+    with open(os.path.join(services, "cart.yaml"), "w") as f:
+        f.write("servicecomb:\n  service: {app: shop, name: cart, version: 1.0.0}\n"
+                + instance_yaml)
+    config = os.path.join(work, "agent.yaml")
+    with open(config, "w") as f:
+        f.write("registry:\n  addresses: [%s]\n%s"
+                "config_center:\n  addresses: []\n"
+                "services: [%s]\n"
+                "listen: {api: 127.0.0.1:%d, proxy: 127.0.0.1:%d}\n"
+                "cache: {snapshot_path: %s}\n"
+                "drain: {delay: 0s, timeout: 2s}\n"
+                % (registry_address, registry_extra, services, api_port, proxy_port,
+                   snapshot_path))
+    processes.start(binary, "run", "--config", config)
+    api = "http://127.0.0.1:%d" % api_port
+    expect(eventually(lambda: call("GET", api + "/readyz")[0] == 200),
+           "the agent did not become ready")
+    return api, proxy_port

@@ -14,14 +14,13 @@ import argparse
 import http.client
 import http.server
 import json
-import os
 import socket
 import sys
 import tempfile
 import threading
 
-from e2e_support import (Processes, call, create_service, eventually, expect, free_port,
-                         register_instance, start_dev_registry)
+from e2e_support import (Processes, call, create_service, eventually, expect,
+                         register_instance, start_agent, start_dev_registry)
 
 BIG = bytes(range(256)) * (8 * 4096)  # 8 MiB that a dropped or reordered chunk would change
 
@@ -65,8 +64,6 @@ def main():
     parser.add_argument("--binary", required=True)
     args = parser.parse_args()
 
-    api_port, proxy_port = free_port(), free_port()
-    api = "http://127.0.0.1:%d" % api_port
     providers = [Provider("a"), Provider("b")]
     bystander = socket.socket()  # listens, is no instance's endpoint: must never be dialled
     bystander.bind(("127.0.0.1", 0))
@@ -81,22 +78,8 @@ def main():
             for provider in providers:
                 register_instance(registry, service_id, provider.name, provider.port)
 
-            os.makedirs(os.path.join(work, "services.d"))
-            with open(os.path.join(work, "services.d", "cart.yaml"), "w") as f:
-                f.write("servicecomb:\n  service: {app: shop, name: cart, version: 1.0.0}\n"
-                        "  instance:\n    endpoints: []\n")
-            config = os.path.join(work, "agent.yaml")
-            with open(config, "w") as f:
-                f.write("registry:\n  addresses: [%s]\n"
-                        "config_center:\n  addresses: []\n"
-                        "services: [%s]\n"
-                        "listen: {api: 127.0.0.1:%d, proxy: 127.0.0.1:%d}\n"
-                        "cache: {snapshot_path: \"\"}\n"
-                        "drain: {delay: 0s, timeout: 2s}\n"
-                        % (sc, os.path.join(work, "services.d"), api_port, proxy_port))
-            processes.start(args.binary, "run", "--config", config)
-            expect(eventually(lambda: call("GET", api + "/readyz")[0] == 200),
-                   "the agent did not become ready")
+            api, proxy_port = start_agent(processes, args.binary, work, sc,
+                                          "  instance:\n    endpoints: []\n")
             expect(eventually(lambda: len((call("GET", api + "/v1/services/inventory/instances")[2]
                                            or {}).get("instances", [])) == 2),
                    "the agent does not list both providers")
